@@ -1,0 +1,37 @@
+"""Test set-up: two logical CPU devices (for MirroredStrategy tests) before TF starts."""
+
+import contextlib
+import os
+import sys
+from unittest import mock
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+_cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(_cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+
+@contextlib.contextmanager
+def mock_tfds(num_examples=8):
+    """tfds.testing.mock_data, with the builder reporting the (mocked) data as prepared."""
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=num_examples), mock.patch.object(
+            tfds.core.DatasetBuilder, "is_prepared", return_value=True):
+        yield
+
+
+def mnist_files_available():
+    directory = os.environ.get("ZOO_MANUAL_DIR", "")
+    return os.path.isfile(os.path.join(directory, "train-images-idx3-ubyte.gz"))
+
+
+needs_mnist = pytest.mark.skipif(
+    not mnist_files_available(),
+    reason="set ZOO_MANUAL_DIR to a folder with the original MNIST files (.ci/run does)")

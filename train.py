@@ -1,0 +1,78 @@
+"""Train a GAN from the zoo.
+
+    python train.py --model=dcgan --dataset=mnist --epochs=1 --output_dir=runs/demo
+    python train.py --preset=dcgan_mnist
+    python train.py --model=gan_1d --dataset=gaussian_1d
+
+Settings come from the model's preset for the dataset (`<model>_<dataset>`) where one
+exists; any flag given overrides it. Bad input ends with one line on stderr and exit 2.
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import flags  # noqa: E402
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("model", None, "registered model name (see zoo.list_models())")
+flags.DEFINE_string("dataset", None, "registered dataset name (see zoo.list_datasets())")
+flags.DEFINE_string("preset", None, "preset name (see zoo.list_presets())")
+flags.DEFINE_integer("epochs", None, "epochs to train (default: the preset's)", lower_bound=1)
+flags.DEFINE_integer("steps_per_epoch", None, "steps per epoch (default: one pass over the data)",
+                     lower_bound=1)
+flags.DEFINE_integer("batch_size", None, "minibatch size per update, across all replicas",
+                     lower_bound=1)
+flags.DEFINE_integer("latent_dim", None, "size of the noise vector z", lower_bound=1)
+flags.DEFINE_float("g_lr", None, "generator learning rate", lower_bound=0.0)
+flags.DEFINE_float("d_lr", None, "discriminator learning rate", lower_bound=0.0)
+flags.DEFINE_integer("d_steps", None, "discriminator updates per generator update (k)", lower_bound=1)
+flags.DEFINE_string("loss", None, "adversarial loss: non_saturating or minimax")
+flags.DEFINE_float("label_smoothing", None, "one-sided label smoothing of the real targets",
+                   lower_bound=0.0, upper_bound=0.99)
+flags.DEFINE_integer("image_size", None, "resize images to this side", lower_bound=4)
+flags.DEFINE_enum("distribute", "none", ["none", "mirrored", "multiworker"],
+                  "tf.distribute strategy (multiworker reads TF_CONFIG)")
+flags.DEFINE_boolean("jit_compile", False, "compile the train step with XLA")
+flags.DEFINE_enum("mixed_precision", "float32", ["float32", "bfloat16", "float16"],
+                  "compute dtype (float16 adds loss scaling)")
+flags.DEFINE_integer("seed", None, "random seed for reproducible runs", lower_bound=0)
+flags.DEFINE_string("output_dir", "runs/latest", "run directory: checkpoints, logs, samples, model")
+flags.DEFINE_boolean("resume", False, "continue the run in --output_dir if it has a checkpoint")
+flags.DEFINE_string("export_dir", None, "where to export the SavedModel (default: <output_dir>/export)")
+flags.DEFINE_string("data_dir", None, "tfds data directory (default: $ZOO_DATA_DIR or tfds' own)")
+flags.DEFINE_string("manual_dir", None, "folder with a dataset's original files, for offline "
+                    "preparation (default: $ZOO_MANUAL_DIR)")
+
+OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d_lr", "d_steps",
+             "loss", "label_smoothing", "image_size")
+
+
+def main(argv):
+    if len(argv) > 1:
+        from zoo.errors import ZooError
+        raise ZooError(f"unexpected arguments {argv[1:]}: flags take the form --name=value")
+    # Import after flag parsing so that --help is instant and bad flags cost no TF start-up.
+    from zoo import training
+
+    gan, summary = training.train(
+        model=FLAGS.model, dataset=FLAGS.dataset, preset=FLAGS.preset,
+        output_dir=FLAGS.output_dir, resume=FLAGS.resume, distribute=FLAGS.distribute,
+        seed=FLAGS.seed, export_dir=FLAGS.export_dir, data_dir=FLAGS.data_dir,
+        manual_dir=FLAGS.manual_dir, jit_compile=FLAGS.jit_compile,
+        mixed_precision=FLAGS.mixed_precision,
+        **{name: FLAGS[name].value for name in OVERRIDES})
+    for name, value in summary.get("metrics", {}).items():
+        print(f"{name}: {value:.4f}")
+    print(f"model saved to {summary['model_dir']}")
+    print(f"generator exported to {summary['export']}")
+
+
+def run():
+    from zoo.cli import run_main
+
+    run_main(main)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,3 @@
+from zoo.core.base import BaseGAN
+
+__all__ = ["BaseGAN"]

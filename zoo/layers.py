@@ -1,0 +1,80 @@
+"""Building blocks shared by the variants' networks."""
+
+import keras
+from keras import layers, ops
+
+# DCGAN (Radford et al. 2016): "all weights were initialized from a zero-centered Normal
+# distribution with standard deviation 0.02".
+DCGAN_INIT = keras.initializers.RandomNormal(stddev=0.02)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class Maxout(layers.Layer):
+    """Maxout units (Goodfellow et al. 2013): the max over `pieces` linear pieces per unit.
+
+    The original GAN's MNIST discriminator is built from these.
+    """
+
+    def __init__(self, units, pieces, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.pieces = pieces
+        self.linear = layers.Dense(units * pieces)
+
+    def build(self, input_shape):
+        self.linear.build(input_shape)
+
+    def call(self, x):
+        y = self.linear(x)
+        y = ops.reshape(y, (-1, self.units, self.pieces))
+        return ops.max(y, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "pieces": self.pieces}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class MinibatchStdDev(layers.Layer):
+    """Appends the minibatch's mean standard deviation as one more feature (Karras et al. 2018).
+
+    Lets the discriminator see the spread of a batch, so a generator that collapses to few
+    modes, or shrinks its variance, is told apart from the data.
+    """
+
+    def call(self, x):
+        std = ops.sqrt(ops.var(x, axis=0) + 1e-8)
+        mean_std = ops.mean(std)
+        feature = ops.ones_like(x[..., :1]) * mean_std
+        return ops.concatenate([x, feature], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[:-1] + (input_shape[-1] + 1,)
+
+
+def batch_norm():
+    """Batch norm with global batch statistics under a distribution strategy.
+
+    `synchronized=True` makes replicas normalise by the statistics of the whole global
+    batch, so N replicas train as one device would (and is plain batch norm on one device).
+    momentum 0.9 / epsilon 1e-5 are the DCGAN reference settings (PyTorch's 0.1 / 1e-5).
+    """
+    return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=True)
+
+
+def up_block(filters):
+    """x2 upsampling: transposed conv 4x4 stride 2, batch norm, ReLU (DCGAN generator)."""
+    return [layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
+                                   kernel_initializer=DCGAN_INIT),
+            batch_norm(), layers.ReLU()]
+
+
+def down_block(filters, normalize=True):
+    """/2 downsampling: conv 4x4 stride 2, batch norm, LeakyReLU 0.2 (DCGAN discriminator)."""
+    block = [layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=not normalize,
+                           kernel_initializer=DCGAN_INIT)]
+    if normalize:
+        block.append(batch_norm())
+    return block + [layers.LeakyReLU(0.2)]

@@ -1,0 +1,88 @@
+"""Network builders that more than one variant uses: MLPs and the DCGAN pair.
+
+Each returns a functional keras Model named "generator" or "discriminator". The
+discriminator returns logits (the losses apply the sigmoid).
+"""
+
+import math
+
+import keras
+from keras import layers
+
+from zoo.errors import ZooError
+from zoo.layers import DCGAN_INIT, Maxout, MinibatchStdDev, batch_norm, down_block, up_block
+
+
+def _apply(x, blocks):
+    for block in blocks:
+        x = block(x)
+    return x
+
+
+def mlp_generator(latent_dim, output_shape, hidden=(1200, 1200), activation="relu",
+                  output_activation="tanh"):
+    """z -> dense layers -> an example of `output_shape` (tanh keeps images in [-1, 1])."""
+    z = keras.Input((latent_dim,), name="z")
+    x = z
+    for units in hidden:
+        x = layers.Dense(units, activation=activation)(x)
+    x = layers.Dense(math.prod(output_shape), activation=output_activation)(x)
+    return keras.Model(z, layers.Reshape(output_shape)(x), name="generator")
+
+
+def mlp_discriminator(input_shape, hidden=(240, 240), activation="maxout", maxout_pieces=5,
+                      input_dropout=0.0, dropout=0.0, minibatch_stddev=False):
+    """example -> dense (or maxout) layers with dropout -> one logit."""
+    x_in = keras.Input(input_shape, name="x")
+    x = layers.Flatten()(x_in)
+    if minibatch_stddev:
+        x = MinibatchStdDev()(x)
+    if input_dropout:
+        x = layers.Dropout(input_dropout)(x)
+    for units in hidden:
+        x = (Maxout(units, maxout_pieces)(x) if activation == "maxout"
+             else layers.Dense(units, activation=activation)(x))
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+    return keras.Model(x_in, layers.Dense(1)(x), name="discriminator")
+
+
+def dcgan_geometry(image_shape):
+    """(start side, number of x2 steps) for an image side of 4*2^n (n>=2) or 7*2^n (n>=2)."""
+    if len(image_shape) != 3:
+        raise ZooError(f"image_shape must be (height, width, channels), got {tuple(image_shape)}")
+    height, width, channels = image_shape
+    if height != width or channels not in (1, 3):
+        raise ZooError(f"DCGAN builds square images with 1 or 3 channels, got {tuple(image_shape)}: "
+                       "resize the data (e.g. --image_size=32)")
+    for start in (4, 7):
+        steps = round(math.log2(height / start)) if height >= start else -1
+        if steps >= 2 and start * 2 ** steps == height:
+            return start, steps
+    raise ZooError(f"DCGAN builds images whose side is 4*2^n or 7*2^n (28, 32, 56, 64, 128, ...), "
+                   f"got {height}: resize the data (e.g. --image_size=64)")
+
+
+def dcgan_generator(latent_dim, image_shape, base_filters=64):
+    """Radford et al. 2016: project z, then x2 transposed-conv steps halving the filters; tanh."""
+    start, steps = dcgan_geometry(image_shape)
+    filters = base_filters * 2 ** (steps - 1)
+    z = keras.Input((latent_dim,), name="z")
+    x = layers.Dense(start * start * filters, use_bias=False, kernel_initializer=DCGAN_INIT)(z)
+    x = _apply(x, [batch_norm(), layers.ReLU(), layers.Reshape((start, start, filters))])
+    for step in range(1, steps):
+        x = _apply(x, up_block(filters // 2 ** step))
+    x = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same",
+                               activation="tanh", kernel_initializer=DCGAN_INIT)(x)
+    return keras.Model(z, x, name="generator")
+
+
+def dcgan_discriminator(image_shape, base_filters=64):
+    """Strided convs doubling the filters, batch norm except on the first, LeakyReLU 0.2."""
+    _, steps = dcgan_geometry(image_shape)
+    x_in = keras.Input(image_shape, name="x")
+    x = _apply(x_in, down_block(base_filters, normalize=False))
+    for step in range(1, steps):
+        x = _apply(x, down_block(base_filters * 2 ** step))
+    x = layers.Flatten()(x)
+    return keras.Model(x_in, layers.Dense(1, kernel_initializer=DCGAN_INIT)(x), name="discriminator")

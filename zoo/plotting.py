@@ -1,0 +1,48 @@
+"""PNG pictures of samples: an image grid, or a histogram / scatter for the toys."""
+
+import math
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display on training machines
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def image_grid(images, columns=None):
+    """[n, h, w, c] images in [-1, 1] -> one uint8 [rows*h, columns*w, c] grid (1-pixel gaps)."""
+    images = np.asarray(images)
+    n, h, w, c = images.shape
+    columns = columns or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / columns)
+    grid = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1, c), 255, np.uint8)
+    pixels = np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    for i, image in enumerate(pixels):
+        r, col = divmod(i, columns)
+        grid[r * (h + 1):r * (h + 1) + h, col * (w + 1):col * (w + 1) + w] = image
+    return grid
+
+
+def save_samples(samples, path, title=None):
+    """Write `samples` as a PNG: a grid for images, a histogram (1-D) or scatter (2-D) otherwise."""
+    samples = np.asarray(samples)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if samples.ndim == 4:
+        grid = image_grid(samples)
+        if grid.shape[-1] == 1:
+            grid = grid[..., 0]
+        plt.imsave(path, grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=255)
+        return path
+    figure, axes = plt.subplots(figsize=(4, 4), dpi=100)
+    if samples.shape[-1] == 1:
+        axes.hist(samples[:, 0], bins=60, density=True, color="tab:blue")
+    else:
+        axes.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.5)
+        axes.set_aspect("equal")
+    if title:
+        axes.set_title(title)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path

@@ -1,0 +1,142 @@
+"""Saving and loading trained models: a run directory, or a shipped preset.
+
+A saved model is a folder with `config.json` (model name and constructor arguments),
+`generator.weights.h5` and, where kept, `discriminator.weights.h5`. Weights plus config,
+not `model.save`: a keras file would not keep the custom train_step. Writes go to a
+temporary folder that is renamed into place, so a crash never leaves half a model.
+"""
+
+import hashlib
+import inspect
+import json
+import os
+import shutil
+import tempfile
+
+from zoo.errors import ZooError
+from zoo.registry import get_model_class, get_preset
+
+CONFIG_FILE = "config.json"
+GENERATOR_FILE = "generator.weights.h5"
+DISCRIMINATOR_FILE = "discriminator.weights.h5"
+FINAL_MODEL_DIR = "model"  # inside a run directory
+
+
+def create(name, **kwargs):
+    """A new, untrained model by registered name: `zoo.create("dcgan", image_shape=(28, 28, 1))`."""
+    cls = get_model_class(name)
+    accepted = model_arguments(cls)
+    unknown = sorted(set(kwargs) - accepted)
+    if unknown:
+        raise ZooError(f"{name} takes no argument {', '.join(map(repr, unknown))}; it takes "
+                       f"{', '.join(sorted(accepted))}")
+    return cls(**kwargs)
+
+
+def model_arguments(cls):
+    """Constructor arguments of a model class, its bases' included (up to keras.Model)."""
+    names = {"name"}
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("keras"):
+            break
+        names |= {p.name for p in inspect.signature(klass.__init__).parameters.values()
+                  if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"}
+    return names
+
+
+def save(gan, directory, extra=None, keep_discriminator=True):
+    """Write `gan` to `directory` (created; an existing one is replaced only once the new one is whole)."""
+    directory = os.path.abspath(directory)
+    parent = os.path.dirname(directory)
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".saving-", dir=parent)
+    try:
+        with open(os.path.join(staging, CONFIG_FILE), "w") as f:
+            json.dump({"model": gan.registered_name, "config": gan.get_config(), **(extra or {})},
+                      f, indent=2)
+        gan.generator.save_weights(os.path.join(staging, GENERATOR_FILE))
+        if keep_discriminator:
+            gan.discriminator.save_weights(os.path.join(staging, DISCRIMINATOR_FILE))
+        if os.path.exists(directory):
+            old = directory + ".old"
+            shutil.rmtree(old, ignore_errors=True)
+            os.rename(directory, old)
+            os.rename(staging, directory)
+            shutil.rmtree(old)
+        else:
+            os.rename(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return directory
+
+
+def _model_dir(path):
+    """A saved-model folder, or a run directory holding one."""
+    for candidate in (path, os.path.join(path, FINAL_MODEL_DIR)):
+        if os.path.isfile(os.path.join(candidate, CONFIG_FILE)):
+            return candidate
+    return None
+
+
+def load(name_or_path):
+    """A trained model from a run directory, a saved-model folder, or a preset name."""
+    path = os.fspath(name_or_path)
+    if os.path.isdir(path):
+        model_dir = _model_dir(path)
+        if model_dir is None:
+            raise ZooError(f"{path} holds no trained model ({CONFIG_FILE} not found there or in "
+                           f"{FINAL_MODEL_DIR}/): pass a run directory whose training finished")
+        return _load_dir(model_dir)
+    if os.path.exists(path):
+        raise ZooError(f"{path} is a file; pass a run directory or a preset name")
+    if os.sep in path or path.startswith("."):
+        raise ZooError(f"{path} does not exist; pass a run directory or a preset name")
+    preset = get_preset(path)
+    if not preset.weights:
+        raise ZooError(f"preset {path!r} ships no weights yet: train it with "
+                       f"`python train.py --preset={path}` and load the run directory")
+    return load_preset_weights(preset)
+
+
+def preset_dir():
+    """Where shipped presets live: $ZOO_PRESET_DIR, else saved_models/ beside the package."""
+    return os.environ.get("ZOO_PRESET_DIR") or os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "saved_models")
+
+
+def load_preset_weights(preset):
+    """The preset's shipped model, after checking its generator file's sha256."""
+    model_dir = os.path.join(preset_dir(), preset.weights)
+    generator_file = os.path.join(model_dir, GENERATOR_FILE)
+    if not os.path.isfile(generator_file):
+        raise ZooError(f"preset {preset.name!r}: {generator_file} is missing; reinstall the zoo "
+                       "or set ZOO_PRESET_DIR to the folder holding saved_models")
+    digest = sha256_of(generator_file)
+    if preset.sha256 and digest != preset.sha256:
+        raise ZooError(f"preset {preset.name!r}: {generator_file} has sha256 {digest}, expected "
+                       f"{preset.sha256}; the file is damaged, restore it")
+    return _load_dir(model_dir)
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _load_dir(model_dir):
+    with open(os.path.join(model_dir, CONFIG_FILE)) as f:
+        try:
+            saved = json.load(f)
+        except json.JSONDecodeError as error:
+            raise ZooError(f"{model_dir}/{CONFIG_FILE} is not valid JSON ({error}); "
+                           "the model folder is damaged, re-save it") from None
+    gan = create(saved["model"], **saved["config"])
+    gan.generator.load_weights(os.path.join(model_dir, GENERATOR_FILE))
+    discriminator_file = os.path.join(model_dir, DISCRIMINATOR_FILE)
+    if os.path.exists(discriminator_file):
+        gan.discriminator.load_weights(discriminator_file)
+    return gan

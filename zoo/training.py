@@ -1,0 +1,243 @@
+"""Training a registered model on a registered dataset: what `train.py` runs.
+
+`train()` resolves the settings (defaults, then the preset, then explicit overrides),
+builds the model under the chosen `tf.distribute` strategy, and runs `model.fit` with the
+callbacks a run needs: a progress bar, TensorBoard scalars, a PNG of samples from fixed
+noise after every epoch, and a checkpoint after every epoch so that a killed run resumes
+where it stopped. At the end it saves the model and exports the generator for TF Serving.
+
+Run directory:
+    run.json         the resolved settings (a resumed run must match them)
+    checkpoint/      keras BackupAndRestore state (weights, both optimizers, epoch)
+    logs/            TensorBoard
+    samples/         epoch_0001.png, ...
+    model/           the trained model (zoo.load(run_dir) reads it)
+    export/<name>/<version>/   the SavedModel (unless --export_dir says elsewhere)
+    metrics.json     figures measured on generated samples, where the dataset defines them
+"""
+
+import inspect
+import json
+import os
+import sys
+import tempfile
+
+import keras
+import tensorflow as tf
+
+from zoo.errors import ZooError
+from zoo.export import export
+from zoo.plotting import save_samples
+from zoo.registry import find_preset, get_dataset, get_model_class, get_preset
+from zoo.saving import FINAL_MODEL_DIR, save
+
+# Training settings a preset or the caller may set, with the values used when none does.
+TRAIN_DEFAULTS = dict(batch_size=64, epochs=10, steps_per_epoch=None, g_lr=2e-4, d_lr=2e-4,
+                      beta_1=0.5, beta_2=0.999, lr_decay=None, image_size=None,
+                      steps_per_execution=1)
+# Overrides that belong to the model's constructor rather than to the training loop.
+MODEL_OVERRIDES = ("latent_dim", "d_steps", "loss", "label_smoothing")
+STRATEGIES = ("none", "mirrored", "multiworker")
+PRECISIONS = ("float32", "bfloat16", "float16")
+SAMPLE_SEED = 20140610  # fixed noise for the per-epoch sample grids (the GAN paper's date)
+
+
+def resolve(model=None, dataset=None, preset=None, **overrides):
+    """(model name, dataset name, model kwargs, training settings) from a preset and overrides."""
+    if preset is not None:
+        chosen = get_preset(preset)
+        if model is not None and model != chosen.model:
+            raise ZooError(f"preset {preset!r} is for model {chosen.model!r}, not {model!r}; "
+                           "drop --model or pick another preset")
+    elif model is None:
+        raise ZooError("say what to train: --model=NAME (with --dataset) or --preset=NAME")
+    else:
+        get_model_class(model)
+        chosen = find_preset(model, dataset) if dataset else None
+    model = chosen.model if chosen else model
+    dataset = dataset or (chosen.dataset if chosen else None)
+    if dataset is None:
+        raise ZooError(f"say which data to train {model!r} on: --dataset=NAME")
+    get_dataset(dataset)
+
+    unknown = set(overrides) - set(TRAIN_DEFAULTS) - set(MODEL_OVERRIDES)
+    if unknown:
+        raise ZooError(f"unknown training settings {sorted(unknown)}: "
+                       f"known are {sorted(TRAIN_DEFAULTS) + list(MODEL_OVERRIDES)}")
+    model_kwargs = dict(chosen.model_kwargs) if chosen else {}
+    settings = {**TRAIN_DEFAULTS, **(chosen.train if chosen else {})}
+    for key, value in overrides.items():
+        if value is not None:
+            (model_kwargs if key in MODEL_OVERRIDES else settings)[key] = value
+    _check_settings(settings)
+    return model, dataset, model_kwargs, settings, (chosen.name if chosen else None)
+
+
+def _check_settings(settings):
+    for key in ("batch_size", "epochs", "steps_per_execution"):
+        if not isinstance(settings[key], int) or settings[key] < 1:
+            raise ZooError(f"{key} must be a positive integer, got {settings[key]!r}")
+    for key in ("steps_per_epoch", "image_size"):
+        if settings[key] is not None and (not isinstance(settings[key], int) or settings[key] < 1):
+            raise ZooError(f"{key} must be a positive integer, got {settings[key]!r}")
+    for key in ("g_lr", "d_lr"):
+        if not settings[key] > 0:
+            raise ZooError(f"{key} must be positive, got {settings[key]!r}")
+    for key in ("beta_1", "beta_2"):
+        if not 0 <= settings[key] < 1:
+            raise ZooError(f"{key} must be in [0, 1), got {settings[key]!r}")
+    if settings["lr_decay"] not in (None, "linear"):
+        raise ZooError(f"lr_decay must be None or 'linear', got {settings['lr_decay']!r}")
+
+
+def make_strategy(distribute):
+    """The tf.distribute strategy for --distribute (multiworker reads TF_CONFIG)."""
+    if distribute == "none":
+        return tf.distribute.get_strategy()
+    if distribute == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if distribute == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ZooError(f"distribute must be one of {STRATEGIES}, got {distribute!r}")
+
+
+def _is_chief(strategy):
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.cluster_spec().as_dict():
+        return True
+    return resolver.task_type in ("chief", None) or (
+        resolver.task_type == "worker" and resolver.task_id == 0
+        and "chief" not in resolver.cluster_spec().as_dict())
+
+
+def _prepare_output_dir(path, resume, settings_record):
+    """Make the run directory, or refuse before any training starts; nothing is overwritten."""
+    path = os.path.abspath(path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ZooError(f"--output_dir {path} is a file; pass a directory")
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        raise ZooError(f"can't write to --output_dir {path} ({error.strerror}); pick another")
+    record_file = os.path.join(path, "run.json")
+    if os.path.exists(record_file):
+        if not resume:
+            raise ZooError(f"{path} already holds a run: pass --resume to continue it, or pick "
+                           "another --output_dir")
+        with open(record_file) as f:
+            previous = json.load(f)
+        for key in ("model", "dataset", "model_kwargs"):
+            if previous.get(key) != settings_record[key]:
+                raise ZooError(f"--resume: this run was started with {key}={previous.get(key)!r}, "
+                               f"not {settings_record[key]!r}; resume with the same settings")
+    else:
+        with open(record_file + ".tmp", "w") as f:
+            json.dump(settings_record, f, indent=2)
+        os.replace(record_file + ".tmp", record_file)
+    return path
+
+
+def _optimizer(lr, settings, total_steps, loss_scaling):
+    if settings["lr_decay"] == "linear":
+        lr = keras.optimizers.schedules.PolynomialDecay(lr, max(total_steps, 1), end_learning_rate=0.0)
+    optimizer = keras.optimizers.Adam(lr, beta_1=settings["beta_1"], beta_2=settings["beta_2"])
+    return keras.optimizers.LossScaleOptimizer(optimizer) if loss_scaling else optimizer
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """After every epoch, a PNG of samples from the same fixed noise, so epochs compare."""
+
+    def __init__(self, directory, count):
+        super().__init__()
+        self.directory = directory
+        self.count = count
+
+    def on_epoch_end(self, epoch, logs=None):
+        samples = self.model.generate(self.count, seed=SAMPLE_SEED)
+        save_samples(samples, os.path.join(self.directory, f"epoch_{epoch + 1:04d}.png"),
+                     title=f"epoch {epoch + 1}")
+
+
+def _json_ready(value):
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_json_ready(v) for v in value]
+    return value
+
+
+def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resume=False,
+          distribute="none", seed=None, export_dir=None, data_dir=None, manual_dir=None,
+          jit_compile=False, mixed_precision="float32", verbose=None, strategy=None, **overrides):
+    """Train and return (model, summary). See the module docstring for what is written."""
+    model, dataset, model_kwargs, settings, preset = resolve(model, dataset, preset, **overrides)
+    if mixed_precision not in PRECISIONS:
+        raise ZooError(f"mixed_precision must be one of {PRECISIONS}, got {mixed_precision!r}")
+    spec = get_dataset(dataset)
+    model_class = get_model_class(model)
+    accepts = inspect.signature(model_class.__init__).parameters
+    if spec.kind == "image" and "image_shape" in accepts:
+        side = settings["image_size"] or spec.element_shape[0]
+        data_shape = (side, side, spec.element_shape[-1])
+        model_kwargs.setdefault("image_shape", data_shape)
+        if tuple(model_kwargs["image_shape"]) != data_shape:
+            raise ZooError(f"{model} is set to image_shape {tuple(model_kwargs['image_shape'])} but "
+                           f"{dataset} gives {data_shape}; pass a matching --image_size")
+    else:
+        data_shape = tuple(spec.element_shape)
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+        model_kwargs.setdefault("noise_seed", seed)
+
+    strategy = strategy or make_strategy(distribute)
+    chief = _is_chief(strategy)
+    record = _json_ready({"model": model, "dataset": dataset, "preset": preset,
+                          "model_kwargs": model_kwargs, "train": settings,
+                          "command": " ".join(sys.argv)})
+    # Only the chief keeps files; other workers write to throwaway folders (TF's guide).
+    output_dir = _prepare_output_dir(output_dir if chief else tempfile.mkdtemp(), resume, record)
+
+    if mixed_precision != "float32":
+        keras.mixed_precision.set_global_policy(f"mixed_{mixed_precision}")
+    replicas = strategy.num_replicas_in_sync
+    if settings["batch_size"] % replicas:
+        raise ZooError(f"batch_size {settings['batch_size']} must be a multiple of the "
+                       f"{replicas} replicas")
+    with strategy.scope():
+        gan = model_class(**model_kwargs)
+        if tuple(gan.output_shape_) != data_shape:
+            raise ZooError(f"{model} generates examples of shape {gan.output_shape_} but {dataset} "
+                           f"holds {data_shape}; pick a model made for this data")
+        train_data = spec.loader(split="train", batch_size=settings["batch_size"] * gan.d_steps,
+                                 image_size=settings["image_size"], seed=seed, data_dir=data_dir,
+                                 manual_dir=manual_dir, repeat=settings["steps_per_epoch"] is not None)
+        steps = settings["steps_per_epoch"] or int(train_data.cardinality())
+        total_steps = steps * settings["epochs"]
+        loss_scaling = mixed_precision == "float16"
+        gan.compile(d_optimizer=_optimizer(settings["d_lr"], settings, total_steps * gan.d_steps,
+                                           loss_scaling),
+                    g_optimizer=_optimizer(settings["g_lr"], settings, total_steps, loss_scaling),
+                    jit_compile=jit_compile, steps_per_execution=settings["steps_per_execution"])
+
+    callbacks = [
+        keras.callbacks.BackupAndRestore(os.path.join(output_dir, "checkpoint"),
+                                         double_checkpoint=True, delete_checkpoint=False),
+        keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), write_graph=False),
+        SampleGrid(os.path.join(output_dir, "samples"), 64 if spec.kind == "image" else 2000),
+    ]
+    history = gan.fit(train_data, epochs=settings["epochs"], steps_per_epoch=settings["steps_per_epoch"],
+                      callbacks=callbacks, shuffle=False, verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2))
+
+    summary = {"output_dir": output_dir,
+               "history": {k: [float(v) for v in vs] for k, vs in history.history.items()}}
+    if spec.evaluate is not None:
+        summary["metrics"] = spec.evaluate(gan.generate(10_000, seed=SAMPLE_SEED + 1))
+        with open(os.path.join(output_dir, "metrics.json"), "w") as f:
+            json.dump(summary["metrics"], f, indent=2)
+    summary["model_dir"] = save(gan, os.path.join(output_dir, FINAL_MODEL_DIR),
+                                extra={"dataset": dataset, "preset": preset})
+    summary["export"] = export(gan, export_dir or os.path.join(output_dir, "export"),
+                               name=preset or model)
+    return gan, summary
