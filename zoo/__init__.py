@@ -29,9 +29,6 @@ __all__ = sorted(_PUBLIC)
 
 def __getattr__(name):
     if name in _PUBLIC:
-        # Registering the variants and datasets comes with the first use of the API.
-        importlib.import_module("zoo.models")
-        importlib.import_module("zoo.data")
         value = getattr(importlib.import_module(_PUBLIC[name]), name)
         globals()[name] = value
         return value

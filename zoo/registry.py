@@ -54,6 +54,12 @@ class DatasetSpec:
     description: str = ""
 
 
+def _load_builtins():
+    """Import the zoo's own variants and datasets (they register themselves) on first lookup."""
+    import zoo.data  # noqa: F401
+    import zoo.models  # noqa: F401
+
+
 def _unknown(kind: str, name: str, known) -> ZooError:
     close = difflib.get_close_matches(str(name), list(known), n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else (
@@ -93,6 +99,7 @@ def register_dataset(spec: DatasetSpec) -> DatasetSpec:
 
 
 def _filtered(table: dict, pattern: Optional[str]):
+    _load_builtins()
     names = sorted(table)
     return [n for n in names if fnmatch.fnmatchcase(n, pattern)] if pattern else names
 
@@ -111,12 +118,14 @@ def list_datasets(pattern: Optional[str] = None):
 
 
 def get_model_class(name: str) -> type:
+    _load_builtins()
     if name not in _MODELS:
         raise _unknown("model", name, _MODELS)
     return _MODELS[name]
 
 
 def get_preset(name: str) -> Preset:
+    _load_builtins()
     if name not in _PRESETS:
         raise _unknown("preset", name, _PRESETS)
     return _PRESETS[name]
@@ -124,10 +133,12 @@ def get_preset(name: str) -> Preset:
 
 def find_preset(model: str, dataset: str) -> Optional[Preset]:
     """The preset conventionally named `<model>_<dataset>`, if one exists."""
+    _load_builtins()
     return _PRESETS.get(f"{model}_{dataset}")
 
 
 def get_dataset(name: str) -> DatasetSpec:
+    _load_builtins()
     if name not in _DATASETS:
         raise _unknown("dataset", name, _DATASETS)
     return _DATASETS[name]

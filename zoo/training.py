@@ -110,17 +110,17 @@ def _is_chief(strategy):
         and "chief" not in resolver.cluster_spec().as_dict())
 
 
-def _prepare_output_dir(path, resume, settings_record):
-    """Make the run directory, or refuse before any training starts; nothing is overwritten."""
+def _check_output_dir(path, resume, settings_record):
+    """Refuse a run directory that can't be used, before anything is written or trained."""
     path = os.path.abspath(path)
     if os.path.exists(path) and not os.path.isdir(path):
         raise ZooError(f"--output_dir {path} is a file; pass a directory")
-    try:
-        os.makedirs(path, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path):
-            pass
-    except OSError as error:
-        raise ZooError(f"can't write to --output_dir {path} ({error.strerror}); pick another")
+    existing = path
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
+        raise ZooError(f"can't write to --output_dir {path} ({existing} is not a writable "
+                       "directory); pick another")
     record_file = os.path.join(path, "run.json")
     if os.path.exists(record_file):
         if not resume:
@@ -132,11 +132,17 @@ def _prepare_output_dir(path, resume, settings_record):
             if previous.get(key) != settings_record[key]:
                 raise ZooError(f"--resume: this run was started with {key}={previous.get(key)!r}, "
                                f"not {settings_record[key]!r}; resume with the same settings")
-    else:
+    return path
+
+
+def _prepare_output_dir(path, settings_record):
+    """Create the run directory and record the settings (once: a resumed run keeps its record)."""
+    os.makedirs(path, exist_ok=True)
+    record_file = os.path.join(path, "run.json")
+    if not os.path.exists(record_file):
         with open(record_file + ".tmp", "w") as f:
             json.dump(settings_record, f, indent=2)
         os.replace(record_file + ".tmp", record_file)
-    return path
 
 
 def _optimizer(lr, settings, total_steps, loss_scaling):
@@ -181,6 +187,8 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
     if spec.kind == "image" and "image_shape" in accepts:
         side = settings["image_size"] or spec.element_shape[0]
         data_shape = (side, side, spec.element_shape[-1])
+        if overrides.get("image_size") is not None:  # an explicit size beats the preset's shape
+            model_kwargs["image_shape"] = data_shape
         model_kwargs.setdefault("image_shape", data_shape)
         if tuple(model_kwargs["image_shape"]) != data_shape:
             raise ZooError(f"{model} is set to image_shape {tuple(model_kwargs['image_shape'])} but "
@@ -197,7 +205,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                           "model_kwargs": model_kwargs, "train": settings,
                           "command": " ".join(sys.argv)})
     # Only the chief keeps files; other workers write to throwaway folders (TF's guide).
-    output_dir = _prepare_output_dir(output_dir if chief else tempfile.mkdtemp(), resume, record)
+    output_dir = _check_output_dir(output_dir if chief else tempfile.mkdtemp(), resume, record)
 
     if mixed_precision != "float32":
         keras.mixed_precision.set_global_policy(f"mixed_{mixed_precision}")
@@ -220,6 +228,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                                            loss_scaling),
                     g_optimizer=_optimizer(settings["g_lr"], settings, total_steps, loss_scaling),
                     jit_compile=jit_compile, steps_per_execution=settings["steps_per_execution"])
+    _prepare_output_dir(output_dir, record)  # only now: a refused run leaves nothing behind
 
     callbacks = [
         keras.callbacks.BackupAndRestore(os.path.join(output_dir, "checkpoint"),

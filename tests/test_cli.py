@@ -1,0 +1,106 @@
+"""train.py end to end, as a user runs it."""
+
+import json
+import re
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import zoo
+from conftest import REPO, needs_mnist
+
+
+def train(*args, cwd=None):
+    return subprocess.run([sys.executable, os.path.join(REPO, "train.py"), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+@needs_mnist
+def test_dcgan_on_mnist_writes_a_whole_run_and_resumes(tmp_path):
+    run = tmp_path / "demo"
+    common = ["--model=dcgan", "--dataset=mnist", "--steps_per_epoch=2", "--batch_size=16",
+              "--seed=0", f"--output_dir={run}"]
+    first = train(*common, "--epochs=1")
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert (run / "samples" / "epoch_0001.png").stat().st_size > 1000
+    assert any(name.startswith("events.out.tfevents") for name in os.listdir(run / "logs" / "train"))
+    assert (run / "checkpoint" / "latest.weights.h5").is_file()
+    assert json.loads((run / "checkpoint" / "training_metadata.json").read_text())["epoch"] == 1
+    assert (run / "export" / "dcgan_mnist" / "1" / "saved_model.pb").is_file()
+
+    second = train(*common, "--epochs=2", "--resume")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "Epoch 2/2" in second.stdout and "Epoch 1/2" not in second.stdout  # continued, not restarted
+    assert json.loads((run / "checkpoint" / "training_metadata.json").read_text())["epoch"] == 2
+    assert (run / "samples" / "epoch_0002.png").is_file()
+    assert (run / "export" / "dcgan_mnist" / "2" / "saved_model.pb").is_file()
+
+    gan = zoo.load(str(run))
+    images = gan.generate(4, seed=0)
+    assert images.shape == (4, 28, 28, 1) and -1 <= images.min() and images.max() <= 1
+
+
+def test_gan_1d_reports_its_statistics(tmp_path):
+    result = train("--model=gan_1d", "--dataset=gaussian_1d", "--epochs=1", "--steps_per_epoch=5",
+                   f"--output_dir={tmp_path / 'toy'}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    for name in ("mean", "std", "ks"):
+        assert f"\n{name}: " in "\n" + result.stdout
+    metrics = json.loads((tmp_path / "toy" / "metrics.json").read_text())
+    assert set(metrics) == {"mean", "std", "ks"} and np.isfinite(metrics["std"])
+    assert (tmp_path / "toy" / "samples" / "epoch_0001.png").is_file()
+
+
+BAD_INPUT = [
+    (["--model=dcgn", "--dataset=mnist"], "unknown model 'dcgn': did you mean 'dcgan'"),
+    (["--model=dcgan", "--dataset=mnst"], "unknown dataset 'mnst': did you mean 'mnist'"),
+    (["--preset=dcgan_mnsit"], "unknown preset 'dcgan_mnsit': did you mean 'dcgan_mnist'"),
+    (["--model=dcgan", "--dataset=mnist", "--epochs=0"], "flag --epochs=0: 0 is not a positive integer"),
+    (["--model=dcgan", "--dataset=mnist", "--distribute=tpu"], "flag --distribute=tpu"),
+    (["--model=dcgan"], "--dataset=NAME"),
+    (["--dataset=mnist"], "--model=NAME"),
+    (["--model=dcgan", "--dataset=mnist", "--image_size=30"], "4\\*2\\^n or 7\\*2\\^n"),
+    (["--model=dcgan", "--dataset=mnist", "--loss=hinged"], "unknown loss 'hinged'"),
+    (["--model=gan_1d", "--dataset=grid25"], "generates examples of shape \\(1,\\)"),
+    (["--preset=dcgan_mnist", "--model=gan"], "is for model 'dcgan'"),
+    (["--model=dcgan", "--dataset=mnist", "extra"], "unexpected arguments"),
+]
+
+
+@pytest.mark.parametrize("args, message", BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
+def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
+    out = tmp_path / "run"
+    result = train(*args, f"--output_dir={out}")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ")
+
+    assert re.search(message, last), last
+    assert not out.exists()  # nothing left behind
+
+
+def test_offline_dataset_without_files_says_which_files(tmp_path):
+    empty = tmp_path / "files"
+    empty.mkdir()
+    result = train("--model=dcgan", "--dataset=cifar10", f"--manual_dir={empty}",
+                   f"--data_dir={tmp_path / 'tfds'}", f"--output_dir={tmp_path / 'run'}")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "lacks cifar-10-binary.tar.gz" in result.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "run").exists()
+
+
+def test_output_dir_problems_are_refused(tmp_path):
+    (tmp_path / "file").write_text("keep me")
+    result = train("--model=gan_1d", "--dataset=gaussian_1d", f"--output_dir={tmp_path / 'file'}")
+    assert result.returncode == 2 and "is a file" in result.stderr
+    assert (tmp_path / "file").read_text() == "keep me"
+
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "run.json").write_text("{}")
+    result = train("--model=gan_1d", "--dataset=gaussian_1d", f"--output_dir={tmp_path / 'old'}")
+    assert result.returncode == 2 and "already holds a run: pass --resume" in result.stderr
+    assert os.listdir(tmp_path / "old") == ["run.json"]

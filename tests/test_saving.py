@@ -1,0 +1,52 @@
+import os
+
+import numpy as np
+import pytest
+
+import zoo
+from tiny import TINY_CONFIGS
+
+
+def test_save_and_load_round_trip(tmp_path):
+    gan = zoo.create("dcgan", **TINY_CONFIGS["dcgan"])
+    gan.compile()
+    path = zoo.save(gan, tmp_path / "model")
+    assert sorted(os.listdir(path)) == ["config.json", "discriminator.weights.h5", "generator.weights.h5"]
+    loaded = zoo.load(path)
+    assert type(loaded) is type(gan) and loaded.get_config() == gan.get_config()
+    np.testing.assert_allclose(loaded.generate(4, seed=9), gan.generate(4, seed=9), atol=1e-6)
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".saving")]  # no staging left
+
+
+def test_saving_again_replaces_the_model_whole(tmp_path):
+    first = zoo.create("gan_1d", **TINY_CONFIGS["gan_1d"])
+    second = zoo.create("gan_1d", **TINY_CONFIGS["gan_1d"])
+    zoo.save(first, tmp_path / "m")
+    zoo.save(second, tmp_path / "m")
+    np.testing.assert_allclose(zoo.load(tmp_path / "m").generate(3, seed=1), second.generate(3, seed=1))
+    assert sorted(os.listdir(tmp_path)) == ["m"]
+
+
+def test_load_errors_are_one_line(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    cases = [
+        (tmp_path / "empty", "holds no trained model"),
+        (tmp_path / "file.txt", "is a file"),
+        (str(tmp_path / "missing"), "does not exist"),
+        ("dcgan_mnist", "ships no weights yet"),
+        ("dcgan_mnst", "did you mean 'dcgan_mnist'"),
+    ]
+    for source, message in cases:
+        with pytest.raises(zoo.ZooError, match=message) as error:
+            zoo.load(source)
+        assert "\n" not in str(error.value)
+
+
+def test_damaged_config_is_refused(tmp_path):
+    gan = zoo.create("gan_1d", **TINY_CONFIGS["gan_1d"])
+    path = zoo.save(gan, tmp_path / "m")
+    with open(os.path.join(path, "config.json"), "w") as f:
+        f.write("{not json")
+    with pytest.raises(zoo.ZooError, match="not valid JSON"):
+        zoo.load(path)
