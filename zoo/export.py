@@ -44,15 +44,19 @@ def export(gan, export_dir, name=None, version=None):
         raise ZooError(f"{target} exists and versions are never overwritten; pick another version")
 
     key = output_key(gan)
+
+    def serve(z):  # float32 out whatever the compute dtype (mixed precision)
+        return {key: tf.cast(gan.generator(z, training=False), tf.float32)}
+
     archive = keras.export.ExportArchive()
     archive.track(gan.generator)
     archive.add_endpoint(
         "serving_default",
-        lambda z: {key: gan.generator(z, training=False)},
+        serve,
         input_signature=[tf.TensorSpec([None, gan.latent_dim], tf.float32, name="z")])
     archive.add_endpoint(
         "seeds",
-        lambda seeds: {key: gan.generator(gan.latent_from_seeds(seeds), training=False)},
+        lambda seeds: serve(gan.latent_from_seeds(seeds)),
         input_signature=[tf.TensorSpec([None], tf.int64, name="seeds")])
     # Written beside the target and renamed: TF Serving never sees half a version.
     staging = tempfile.mkdtemp(prefix=f".{version}-", dir=model_base)
