@@ -32,7 +32,7 @@ def main(argv):
     batch = preset.train.get("batch_size", 64)
     gan = zoo.create(preset.model, **preset.model_kwargs)
     gan.compile()
-    shape = (batch * gan.d_steps,) + tuple(gan.output_shape_)
+    shape = (batch * gan.d_steps,) + tuple(gan.sample_shape)
     data = tf.data.Dataset.from_tensors(
         np.random.default_rng(0).uniform(-1, 1, shape).astype("float32")).cache().repeat()
     gan.fit(data, steps_per_epoch=2, epochs=1, verbose=0)  # trace and warm up

@@ -39,7 +39,7 @@ def test_two_replicas_step_like_one_device(name, extra):
     rng = np.random.default_rng(0)
     reference = zoo.create(name, **kwargs)
     table = tf.constant(rng.standard_normal((GLOBAL_BATCH, reference.latent_dim)), tf.float32)
-    images = rng.uniform(-1, 1, (GLOBAL_BATCH,) + reference.output_shape_).astype("float32")
+    images = rng.uniform(-1, 1, (GLOBAL_BATCH,) + reference.sample_shape).astype("float32")
     data = tf.data.Dataset.from_tensor_slices(images).batch(GLOBAL_BATCH)
 
     _pinned(reference, table).compile()

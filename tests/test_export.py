@@ -47,7 +47,7 @@ def test_round_trip_in_a_fresh_process(exported, tmp_path):
     out = np.load(tmp_path / "out.npz")
     assert list(out["keys"]) == ["seeds", "serving_default"]
     np.testing.assert_allclose(out["by_z"], gan.generator(z, training=False).numpy(), atol=1e-5)
-    assert out["by_seed"].shape == (2,) + gan.output_shape_
+    assert out["by_seed"].shape == (2,) + gan.sample_shape
     np.testing.assert_allclose(out["by_seed"][0], gan.generate(1, seed=5)[0], atol=1e-5)
     np.testing.assert_allclose(out["by_seed"][1], gan.generate(1, seed=6)[0], atol=1e-5)
 

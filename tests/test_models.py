@@ -10,7 +10,7 @@ from tiny import TINY_CONFIGS
 
 
 def _batch(gan, size=8, seed=0):
-    shape = (size,) + tuple(gan.output_shape_)
+    shape = (size,) + tuple(gan.sample_shape)
     return np.random.default_rng(seed).uniform(-1, 1, shape).astype("float32")
 
 
@@ -35,11 +35,11 @@ def test_one_train_step_updates_both_networks(name):
 def test_generate_shape_range_and_determinism(name):
     gan = zoo.create(name, **TINY_CONFIGS[name])
     images = gan.generate(5, seed=3)
-    assert images.shape == (5,) + tuple(gan.output_shape_)
+    assert images.shape == (5,) + tuple(gan.sample_shape)
     assert images.dtype == np.float32
     np.testing.assert_array_equal(images, gan.generate(5, seed=3))
     assert not np.allclose(images, gan.generate(5, seed=4))
-    if len(gan.output_shape_) == 3:  # images: tanh output
+    if len(gan.sample_shape) == 3:  # images: tanh output
         assert images.min() >= -1.0 and images.max() <= 1.0
 
 

@@ -102,12 +102,11 @@ def make_strategy(distribute):
 
 
 def _is_chief(strategy):
+    """The worker that keeps files: the chief, else worker 0 (TensorFlow's multi-worker guide)."""
     resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None or not resolver.cluster_spec().as_dict():
+    if resolver is None or resolver.task_type is None:
         return True
-    return resolver.task_type in ("chief", None) or (
-        resolver.task_type == "worker" and resolver.task_id == 0
-        and "chief" not in resolver.cluster_spec().as_dict())
+    return resolver.task_type == "chief" or (resolver.task_type == "worker" and resolver.task_id == 0)
 
 
 def _check_output_dir(path, resume, settings_record):
@@ -215,8 +214,8 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                        f"{replicas} replicas")
     with strategy.scope():
         gan = model_class(**model_kwargs)
-        if tuple(gan.output_shape_) != data_shape:
-            raise ZooError(f"{model} generates examples of shape {gan.output_shape_} but {dataset} "
+        if tuple(gan.sample_shape) != data_shape:
+            raise ZooError(f"{model} generates examples of shape {gan.sample_shape} but {dataset} "
                            f"holds {data_shape}; pick a model made for this data")
         train_data = spec.loader(split="train", batch_size=settings["batch_size"] * gan.d_steps,
                                  image_size=settings["image_size"], seed=seed, data_dir=data_dir,

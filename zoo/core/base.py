@@ -79,7 +79,7 @@ class BaseGAN(keras.Model):
         raise NotImplementedError
 
     @property
-    def output_shape_(self):
+    def sample_shape(self):
         """Shape of one generated example, without the batch axis."""
         return tuple(self.generator.output.shape[1:])
 
@@ -203,7 +203,8 @@ class BaseGAN(keras.Model):
         elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise ZooError(f"seed must be an integer or None, got {seed!r}")
         if self._sample_fn is None:
-            self._sample_fn = tf.function(lambda z: self.generator(z, training=False))
+            self._sample_fn = tf.function(lambda z: self.generator(z, training=False),
+                                          reduce_retracing=True)
         z = self.latent_from_seed(n, seed)
         chunks = [self._sample_fn(z[i:i + batch_size]) for i in range(0, n, batch_size)]
-        return np.concatenate([c.numpy() for c in chunks], axis=0).astype(np.float32)
+        return np.concatenate([c.numpy() for c in chunks], axis=0).astype(np.float32, copy=False)

@@ -105,7 +105,10 @@ def tfds_image_loader(tfds_name, native_size, has_labels, crop_fraction=None):
             return (image, example["label"]) if has_labels else image
 
         ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
-        examples = builder.info.splits[split].num_examples if split in builder.info.splits else None
+        try:
+            examples = builder.info.splits[split].num_examples
+        except (KeyError, ValueError):  # metadata without split sizes: skip the in-memory cache
+            examples = None
         if examples and examples * size * size * channels <= CACHE_LIMIT_BYTES:
             ds = ds.cache()
         if shuffle:
