@@ -67,3 +67,35 @@ def test_export_refuses_a_file_as_base(tmp_path):
     (tmp_path / "tiny").write_text("not a folder")
     with pytest.raises(zoo.ZooError, match="is a file"):
         zoo.export(zoo.create("gan_1d", **TINY_CONFIGS["gan_1d"]), str(tmp_path), name="tiny")
+
+
+def test_toy_export_serves_samples(tmp_path):
+    gan = zoo.create("gan_1d", **TINY_CONFIGS["gan_1d"])
+    path = zoo.export(gan, str(tmp_path), name="toy")
+    import tensorflow as tf
+
+    served = tf.saved_model.load(path).signatures["seeds"](seeds=tf.constant([3], tf.int64))
+    assert list(served) == ["samples"]
+    np.testing.assert_allclose(served["samples"].numpy(), gan.generate(1, seed=3), atol=1e-6)
+
+
+def test_zoo_export_stays_the_function_once_training_is_imported():
+    import zoo.training  # noqa: F401  (imports zoo.serving; must not shadow zoo.export)
+
+    assert callable(zoo.export) and zoo.export.__module__ == "zoo.serving"
+
+
+def test_command_line_exports_a_saved_run(tmp_path):
+    gan = zoo.create("gan_1d", **TINY_CONFIGS["gan_1d"])
+    model_dir = zoo.save(gan, tmp_path / "model")
+    command = [sys.executable, "-m", "zoo.export", f"--run={model_dir}", f"--out={tmp_path / 'out'}"]
+    first = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert first.stdout.strip() == str(tmp_path / "out" / "gan_1d" / "1")
+    second = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    assert second.stdout.strip().endswith(os.path.join("gan_1d", "2"))  # never overwrites
+
+    neither = subprocess.run([sys.executable, "-m", "zoo.export"], capture_output=True, text=True)
+    assert neither.returncode == 2 and "Traceback" not in neither.stderr
+    assert neither.stderr.strip().splitlines()[-1] == (
+        "error: pass exactly one of --run=RUN_DIR or --preset=NAME")

@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "BaseGAN": "zoo.core",
     "ZooError": "zoo.errors",
-    "export": "zoo.export",
+    "export": "zoo.serving",
     "create": "zoo.saving", "load": "zoo.saving", "save": "zoo.saving",
     **{name: "zoo.registry" for name in (
         "DatasetSpec", "Preset", "get_dataset", "get_model_class", "get_preset", "list_datasets",

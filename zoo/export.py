@@ -1,86 +1,34 @@
-"""Export a generator as a SavedModel for TF Serving.
-
-Layout: `<export_dir>/<name>/<version>/saved_model.pb`, the version being the next integer
-(a version is never overwritten: TF Serving watches the base path and loads new versions).
-Signatures:
-  serving_default: `z` float32 [None, latent_dim]  -> `images` float32 in [-1, 1], NHWC
-  seeds:           `seeds` int64 [None]            -> `images`, one deterministic image per seed
-                   (row i equals `gan.generate(1, seed=seeds[i])`), so a REST client sends no noise.
-Models whose samples are not images (the toys) name the output `samples`.
+"""Export a trained run or a preset for TF Serving, from the shell.
 
     python -m zoo.export --run runs/demo --out exports/
+    python -m zoo.export --preset dcgan_mnist --out exports/
+
+Prints the versioned path written. In Python, call `zoo.export(gan, "exports/")`, which is
+`zoo.serving.export`: this module is only the command line, and importing it would replace
+the function `zoo.export` with the module.
 """
 
 import os
-import shutil
-import tempfile
 
-import tensorflow as tf
-import keras
-from absl import app, flags
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from zoo.errors import ZooError
+from absl import flags  # noqa: E402
 
-
-def output_key(gan):
-    return "images" if len(gan.generator.output.shape) == 4 else "samples"
-
-
-def next_version(model_base):
-    versions = [int(v) for v in os.listdir(model_base) if v.isdigit()] if os.path.isdir(model_base) else []
-    return max(versions, default=0) + 1
-
-
-def export(gan, export_dir, name=None, version=None):
-    """Write the generator's SavedModel and return its versioned path."""
-    name = name or gan.name
-    model_base = os.path.join(os.path.abspath(export_dir), name)
-    if os.path.exists(model_base) and not os.path.isdir(model_base):
-        raise ZooError(f"{model_base} is a file; pass another --export_dir")
-    os.makedirs(model_base, exist_ok=True)
-    version = next_version(model_base) if version is None else int(version)
-    target = os.path.join(model_base, str(version))
-    if os.path.exists(target):
-        raise ZooError(f"{target} exists and versions are never overwritten; pick another version")
-
-    key = output_key(gan)
-
-    def serve(z):  # float32 out whatever the compute dtype (mixed precision)
-        return {key: tf.cast(gan.generator(z, training=False), tf.float32)}
-
-    archive = keras.export.ExportArchive()
-    archive.track(gan.generator)
-    archive.add_endpoint(
-        "serving_default",
-        serve,
-        input_signature=[tf.TensorSpec([None, gan.latent_dim], tf.float32, name="z")])
-    archive.add_endpoint(
-        "seeds",
-        lambda seeds: serve(gan.latent_from_seeds(seeds)),
-        input_signature=[tf.TensorSpec([None], tf.int64, name="seeds")])
-    # Written beside the target and renamed: TF Serving never sees half a version.
-    staging = tempfile.mkdtemp(prefix=f".{version}-", dir=model_base)
-    try:
-        archive.write_out(staging, verbose=False)
-        os.rename(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return target
-
+from zoo.errors import ZooError  # noqa: E402
 
 FLAGS = flags.FLAGS
 
 
 def main(argv):
-    del argv
-    from zoo.saving import load
-
-    source = FLAGS.run or FLAGS.preset
-    if not source or (FLAGS.run and FLAGS.preset):
+    if len(argv) > 1:
+        raise ZooError(f"unexpected arguments {argv[1:]}: flags take the form --name=value")
+    if bool(FLAGS.run) == bool(FLAGS.preset):
         raise ZooError("pass exactly one of --run=RUN_DIR or --preset=NAME")
-    gan = load(source)
-    print(export(gan, FLAGS.out, name=FLAGS.name or (FLAGS.preset or gan.name)))
+    from zoo.saving import load
+    from zoo.serving import export
+
+    gan = load(FLAGS.run or FLAGS.preset)
+    print(export(gan, FLAGS.out, name=FLAGS.name or FLAGS.preset or gan.name))
 
 
 if __name__ == "__main__":
@@ -89,4 +37,5 @@ if __name__ == "__main__":
     flags.DEFINE_string("out", "exports", "export base directory")
     flags.DEFINE_string("name", None, "model name in the export path (default: the preset or model name)")
     from zoo.cli import run_main
+
     run_main(main)

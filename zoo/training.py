@@ -26,7 +26,7 @@ import keras
 import tensorflow as tf
 
 from zoo.errors import ZooError
-from zoo.export import export
+from zoo.serving import export
 from zoo.plotting import save_samples
 from zoo.registry import find_preset, get_dataset, get_model_class, get_preset
 from zoo.saving import FINAL_MODEL_DIR, save
