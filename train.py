@@ -62,6 +62,8 @@ def main(argv):
         manual_dir=FLAGS.manual_dir, jit_compile=FLAGS.jit_compile,
         mixed_precision=FLAGS.mixed_precision,
         **{name: FLAGS[name].value for name in OVERRIDES})
+    if "note" in summary:
+        print(summary["note"])
     for name, value in summary.get("metrics", {}).items():
         print(f"{name}: {value:.4f}")
     print(f"model saved to {summary['model_dir']}")

@@ -1,6 +1,7 @@
 """Test set-up: two logical CPU devices (for MirroredStrategy tests) before TF starts."""
 
 import contextlib
+import functools
 import os
 import sys
 from unittest import mock
@@ -35,3 +36,13 @@ def mnist_files_available():
 needs_mnist = pytest.mark.skipif(
     not mnist_files_available(),
     reason="set ZOO_MANUAL_DIR to a folder with the original MNIST files (.ci/run does)")
+
+
+@functools.lru_cache(maxsize=None)
+def two_replica_strategy():
+    """A MirroredStrategy over the 2 logical CPUs, one per test process: a second
+    MirroredStrategy in the same process can collide with the first one's collective-op
+    keys (seen here as "Shape mismatch in the collective")."""
+    devices = tf.config.list_logical_devices("CPU")
+    assert len(devices) >= 2, "conftest.py should have made 2 logical CPUs"
+    return tf.distribute.MirroredStrategy([d.name for d in devices[:2]])

@@ -67,6 +67,7 @@ BAD_INPUT = [
     (["--model=gan_1d", "--dataset=grid25"], "generates examples of shape \\(1,\\)"),
     (["--preset=dcgan_mnist", "--model=gan"], "is for model 'dcgan'"),
     (["--model=dcgan", "--dataset=mnist", "extra"], "unexpected arguments"),
+    (["--model=gan_1d", "--dataset=gaussian_1d", "--image_size=8"], "holds points, not images"),
 ]
 
 

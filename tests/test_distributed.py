@@ -1,23 +1,16 @@
 """MirroredStrategy on 2 logical CPU devices (set up in conftest.py)."""
 
-import functools
 import numpy as np
 import pytest
 import tensorflow as tf
+import keras
 
 import zoo
+from conftest import two_replica_strategy
 from tiny import TINY_CONFIGS
 
 GLOBAL_BATCH = 8
-
-
-@functools.lru_cache(maxsize=None)
-def _strategy():
-    # One strategy per process: a second MirroredStrategy in the same process can collide
-    # with the first one's collective-op keys (seen here as "Shape mismatch in the collective").
-    devices = tf.config.list_logical_devices("CPU")
-    assert len(devices) >= 2, "conftest.py should have made 2 logical CPUs"
-    return tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
+STEPS = 2
 
 
 def _pinned(gan, table):
@@ -33,24 +26,44 @@ def _pinned(gan, table):
     return gan
 
 
-@pytest.mark.parametrize("name, extra", [("dcgan", {}), ("gan", dict(input_dropout=0.0, dropout=0.0))])
-def test_two_replicas_step_like_one_device(name, extra):
+def _compile_with_sgd(gan):
+    # Plain SGD: its update is proportional to the gradient, so a loss scaled to the wrong
+    # batch size shows up in the weights (Adam would normalise it away).
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.1), g_optimizer=keras.optimizers.SGD(0.1))
+
+
+@pytest.mark.parametrize("name, extra", [
+    ("dcgan", {}), ("dcgan", dict(d_steps=2)), ("gan", dict(input_dropout=0.0, dropout=0.0))])
+def test_two_replicas_train_like_one_device(name, extra):
     kwargs = {**TINY_CONFIGS[name], **extra}
     rng = np.random.default_rng(0)
     reference = zoo.create(name, **kwargs)
     table = tf.constant(rng.standard_normal((GLOBAL_BATCH, reference.latent_dim)), tf.float32)
-    images = rng.uniform(-1, 1, (GLOBAL_BATCH,) + reference.sample_shape).astype("float32")
-    data = tf.data.Dataset.from_tensor_slices(images).batch(GLOBAL_BATCH)
-
-    _pinned(reference, table).compile()
-    with _strategy().scope():
+    fit_batch = GLOBAL_BATCH * reference.d_steps
+    images = rng.uniform(-1, 1, (STEPS * fit_batch,) + reference.sample_shape).astype("float32")
+    # Under the strategy each replica splits its half of the batch into d_steps minibatches;
+    # order the single-device batch so that its minibatches hold the same examples.
+    data = tf.data.Dataset.from_tensor_slices(images).batch(fit_batch)
+    _compile_with_sgd(_pinned(reference, table))
+    with two_replica_strategy().scope():
         mirrored = _pinned(zoo.create(name, **kwargs), table)
-        mirrored.compile()
+        _compile_with_sgd(mirrored)
     mirrored.set_weights(reference.get_weights())
 
-    reference.fit(data, epochs=1, verbose=0)
-    mirrored.fit(data, epochs=1, verbose=0)
+    if reference.d_steps > 1:
+        half = fit_batch // 2
+        per_replica = images.reshape(STEPS, 2, reference.d_steps, half // reference.d_steps,
+                                     *reference.sample_shape)
+        single = per_replica.transpose(0, 2, 1, 3, *range(4, per_replica.ndim))
+        reference_data = tf.data.Dataset.from_tensor_slices(
+            single.reshape(images.shape)).batch(fit_batch)
+    else:
+        reference_data = data
+    expected = reference.fit(reference_data, epochs=1, verbose=0).history
+    got = mirrored.fit(data, epochs=1, verbose=0).history
     assert mirrored.distribute_strategy.num_replicas_in_sync == 2
+    for key in ("d_loss", "g_loss"):
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-4, err_msg=key)
     for network in ("generator", "discriminator"):
         before = getattr(reference, network)
         after = getattr(mirrored, network)
@@ -59,7 +72,7 @@ def test_two_replicas_step_like_one_device(name, extra):
 
 
 def test_replicas_draw_different_noise():
-    strategy = _strategy()
+    strategy = two_replica_strategy()
     with strategy.scope():
         gan = zoo.create("dcgan", noise_seed=0, **TINY_CONFIGS["dcgan"])
     per_replica = strategy.run(tf.function(lambda: gan.sample_latent(4)))

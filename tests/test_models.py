@@ -88,3 +88,28 @@ def test_bad_model_arguments_give_one_line_errors(kwargs, message):
     with pytest.raises(zoo.ZooError, match=message) as error:
         zoo.create("dcgan", **{**TINY_CONFIGS["dcgan"], **kwargs})
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("options", [dict(label_smoothing=0.1), dict(loss="minimax")])
+def test_the_step_uses_the_configured_objective(options):
+    """BaseGAN's losses are the configured ones: smoothed real targets, the minimax G loss."""
+    from zoo import losses
+
+    gan = zoo.create("gan", **TINY_CONFIGS["gan"], input_dropout=0.0, dropout=0.0, **options)
+    real = tf.constant(_batch(gan, 4, seed=1))
+    fake = tf.constant(_batch(gan, 4, seed=2))
+    real_logits = gan.discriminator(real, training=True)
+    fake_logits = gan.discriminator(fake, training=True)
+    expected_d = losses.gan_discriminator_loss(
+        real_logits, fake_logits, real_target=1.0 - options.get("label_smoothing", 0.0))
+    generator_objective = {"minimax": losses.minimax_generator_loss}.get(
+        options.get("loss"), losses.non_saturating_generator_loss)
+    np.testing.assert_allclose(gan.discriminator_loss(real, fake), expected_d, rtol=1e-5)
+    np.testing.assert_allclose(gan.generator_loss(fake), generator_objective(fake_logits), rtol=1e-5)
+
+
+@pytest.mark.parametrize("seed", [2**64, -2**63 - 1, 1.5, "7", True])
+def test_generate_refuses_seeds_that_are_not_64_bit_integers(seed):
+    gan = zoo.create("gan_1d", **TINY_CONFIGS["gan_1d"])
+    with pytest.raises(zoo.ZooError, match="seed must be a 64-bit integer"):
+        gan.generate(2, seed=seed)

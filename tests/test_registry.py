@@ -49,3 +49,11 @@ def test_unknown_names_suggest_close_matches(lookup, name, suggestion):
 def test_create_refuses_unknown_arguments():
     with pytest.raises(zoo.ZooError, match="dcgan takes no argument 'latent_size'; it takes .*latent_dim"):
         zoo.create("dcgan", latent_size=3)
+
+
+def test_a_models_preset_for_a_dataset_is_found_by_its_fields_not_its_name():
+    from zoo.registry import find_preset
+
+    assert find_preset("dcgan", "celeb_a").name == "dcgan_celeb_a_64"
+    assert find_preset("dcgan", "mnist").name == "dcgan_mnist"
+    assert find_preset("gan_1d", "ring8") is None

@@ -132,9 +132,14 @@ def get_preset(name: str) -> Preset:
 
 
 def find_preset(model: str, dataset: str) -> Optional[Preset]:
-    """The preset conventionally named `<model>_<dataset>`, if one exists."""
+    """The preset for this model on this dataset, if one exists.
+
+    With several, the one named `<model>_<dataset>` is the default; otherwise the first by name.
+    """
     _load_builtins()
-    return _PRESETS.get(f"{model}_{dataset}")
+    matching = sorted((p for p in _PRESETS.values() if p.model == model and p.dataset == dataset),
+                      key=lambda p: (p.name != f"{model}_{dataset}", p.name))
+    return matching[0] if matching else None
 
 
 def get_dataset(name: str) -> DatasetSpec:

@@ -14,8 +14,10 @@ Run directory:
     model/           the trained model (zoo.load(run_dir) reads it)
     export/<name>/<version>/   the SavedModel (unless --export_dir says elsewhere)
     metrics.json     figures measured on generated samples, where the dataset defines them
+    result.json      written last: the history, metrics and paths of the finished run
 """
 
+import contextlib
 import inspect
 import json
 import os
@@ -24,6 +26,7 @@ import tempfile
 
 import keras
 import tensorflow as tf
+from absl import logging
 
 from zoo.errors import ZooError
 from zoo.serving import export
@@ -39,6 +42,7 @@ TRAIN_DEFAULTS = dict(batch_size=64, epochs=10, steps_per_epoch=None, g_lr=2e-4,
 MODEL_OVERRIDES = ("latent_dim", "d_steps", "loss", "label_smoothing")
 STRATEGIES = ("none", "mirrored", "multiworker")
 PRECISIONS = ("float32", "bfloat16", "float16")
+RESULT_FILE = "result.json"  # written last: its presence means the run finished
 SAMPLE_SEED = 20140610  # fixed noise for the per-epoch sample grids (the GAN paper's date)
 
 
@@ -139,9 +143,42 @@ def _prepare_output_dir(path, settings_record):
     os.makedirs(path, exist_ok=True)
     record_file = os.path.join(path, "run.json")
     if not os.path.exists(record_file):
-        with open(record_file + ".tmp", "w") as f:
-            json.dump(settings_record, f, indent=2)
-        os.replace(record_file + ".tmp", record_file)
+        _write_json(record_file, settings_record)
+
+
+def _write_json(path, value):
+    """Write whole or not at all: a crash mid-write leaves the old file (or none)."""
+    with open(path + ".tmp", "w") as f:
+        json.dump(value, f, indent=2)
+    os.replace(path + ".tmp", path)
+
+
+def _steps_per_execution(requested, steps_per_epoch, replicas):
+    """The steps to run per call of the compiled step, around two Keras 3 limitations."""
+    if replicas > 1 and requested > 1:
+        # Fails under a multi-replica strategy (keras-team/keras#19246; seen with Keras 3.15).
+        logging.warning("steps_per_execution=%d is not supported with %d replicas; using 1",
+                        requested, replicas)
+        return 1
+    if steps_per_epoch is not None and steps_per_epoch % requested:
+        # With steps_per_epoch on a repeated dataset Keras rounds the epoch up to a multiple
+        # of steps_per_execution (3 steps ran as 50 here): use the largest divisor instead.
+        divisor = max(d for d in range(1, requested + 1) if steps_per_epoch % d == 0)
+        logging.warning("steps_per_execution=%d does not divide steps_per_epoch=%d; using %d",
+                        requested, steps_per_epoch, divisor)
+        return divisor
+    return requested
+
+
+@contextlib.contextmanager
+def _precision_policy(mixed_precision):
+    previous = keras.mixed_precision.global_policy()
+    if mixed_precision != "float32":
+        keras.mixed_precision.set_global_policy(f"mixed_{mixed_precision}")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
 
 
 def _optimizer(lr, settings, total_steps, loss_scaling):
@@ -206,13 +243,16 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
     # Only the chief keeps files; other workers write to throwaway folders (TF's guide).
     output_dir = _check_output_dir(output_dir if chief else tempfile.mkdtemp(), resume, record)
 
-    if mixed_precision != "float32":
-        keras.mixed_precision.set_global_policy(f"mixed_{mixed_precision}")
     replicas = strategy.num_replicas_in_sync
     if settings["batch_size"] % replicas:
         raise ZooError(f"batch_size {settings['batch_size']} must be a multiple of the "
                        f"{replicas} replicas")
-    with strategy.scope():
+    settings["steps_per_execution"] = _steps_per_execution(
+        settings["steps_per_execution"], settings["steps_per_epoch"], replicas)
+
+    # Layers take their dtype policy when they are made: the policy is set for the build
+    # only, and the caller's is back afterwards.
+    with _precision_policy(mixed_precision), strategy.scope():
         gan = model_class(**model_kwargs)
         if tuple(gan.sample_shape) != data_shape:
             raise ZooError(f"{model} generates examples of shape {gan.sample_shape} but {dataset} "
@@ -221,6 +261,9 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                                  image_size=settings["image_size"], seed=seed, data_dir=data_dir,
                                  manual_dir=manual_dir, repeat=settings["steps_per_epoch"] is not None)
         steps = settings["steps_per_epoch"] or int(train_data.cardinality())
+        if steps < 1 and settings["lr_decay"]:
+            raise ZooError(f"the length of {dataset} is unknown, so the learning-rate decay has "
+                           "no end: pass --steps_per_epoch")
         total_steps = steps * settings["epochs"]
         loss_scaling = mixed_precision == "float16"
         gan.compile(d_optimizer=_optimizer(settings["d_lr"], settings, total_steps * gan.d_steps,
@@ -235,17 +278,29 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), write_graph=False),
         SampleGrid(os.path.join(output_dir, "samples"), 64 if spec.kind == "image" else 2000),
     ]
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2
     history = gan.fit(train_data, epochs=settings["epochs"], steps_per_epoch=settings["steps_per_epoch"],
-                      callbacks=callbacks, shuffle=False, verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2))
+                      callbacks=callbacks, shuffle=False, verbose=verbose)
+
+    result_file = os.path.join(output_dir, RESULT_FILE)
+    if not history.epoch and os.path.isfile(result_file):
+        # A resumed run that had already reached its epochs: keep the model and export it
+        # has, rather than writing the same weights as a new export version.
+        with open(result_file) as f:
+            summary = json.load(f)
+        summary["note"] = (f"already trained for {settings['epochs']} epochs, nothing to do; "
+                           "pass a larger --epochs to train on")
+        return gan, summary
 
     summary = {"output_dir": output_dir,
                "history": {k: [float(v) for v in vs] for k, vs in history.history.items()}}
     if spec.evaluate is not None:
         summary["metrics"] = spec.evaluate(gan.generate(10_000, seed=SAMPLE_SEED + 1))
-        with open(os.path.join(output_dir, "metrics.json"), "w") as f:
-            json.dump(summary["metrics"], f, indent=2)
+        _write_json(os.path.join(output_dir, "metrics.json"), summary["metrics"])
     summary["model_dir"] = save(gan, os.path.join(output_dir, FINAL_MODEL_DIR),
                                 extra={"dataset": dataset, "preset": preset})
     summary["export"] = export(gan, export_dir or os.path.join(output_dir, "export"),
                                name=preset or model)
+    _write_json(result_file, summary)
     return gan, summary

@@ -135,16 +135,20 @@ class BaseGAN(keras.Model):
                          fn_output_signature=tf.float32)
 
     # ----------------------------------------------------------------- losses
+    def discriminate(self, x, training=True):
+        """The discriminator's output in float32, whatever the compute dtype: under mixed
+        precision the losses and their reductions stay in full precision."""
+        return tf.cast(self.discriminator(x, training=training), tf.float32)
+
     def discriminator_loss(self, real, fake):
         """Per-example discriminator loss on a real and a generated minibatch of equal size."""
         return self.adversarial_loss.discriminator(
-            self.discriminator(real, training=True),
-            self.discriminator(fake, training=True),
+            self.discriminate(real), self.discriminate(fake),
             real_target=1.0 - self.label_smoothing)
 
     def generator_loss(self, fake):
         """Per-example generator loss on generated examples (gradients flow into G)."""
-        return self.adversarial_loss.generator(self.discriminator(fake, training=True))
+        return self.adversarial_loss.generator(self.discriminate(fake))
 
     # ----------------------------------------------------------------- training
     @staticmethod
@@ -160,7 +164,9 @@ class BaseGAN(keras.Model):
         with tf.GradientTape() as tape:
             per_example = self.discriminator_loss(real, fake)
             loss = tf.nn.compute_average_loss(per_example)
-        grads = tape.gradient(loss, self.discriminator.trainable_variables)
+            # Under float16 the optimizer is a LossScaleOptimizer: scale here, it unscales.
+            scaled = self.d_optimizer.scale_loss(loss)
+        grads = tape.gradient(scaled, self.discriminator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
         self.d_loss_tracker.update_state(tf.reduce_mean(per_example))
 
@@ -182,13 +188,14 @@ class BaseGAN(keras.Model):
         with g_tape:
             per_example = self.generator_loss(fake)
             g_loss = tf.nn.compute_average_loss(per_example)
-        grads = g_tape.gradient(g_loss, self.generator.trainable_variables)
+            scaled = self.g_optimizer.scale_loss(g_loss)
+        grads = g_tape.gradient(scaled, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
         self.g_loss_tracker.update_state(tf.reduce_mean(per_example))
         return {m.name: m.result() for m in self.metrics}
 
     def call(self, z, training=False):
-        """The generator: noise in, samples out (what the export serves)."""
+        """The generator: noise in, samples out. (The export serves the generator itself.)"""
         return self.generator(z, training=training)
 
     # ----------------------------------------------------------------- sampling
@@ -200,8 +207,9 @@ class BaseGAN(keras.Model):
         _check_positive_int("n", n)
         if seed is None:
             seed = int(np.random.default_rng().integers(0, 2**62))
-        elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise ZooError(f"seed must be an integer or None, got {seed!r}")
+        elif (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+              or not -2**63 <= seed < 2**63):
+            raise ZooError(f"seed must be a 64-bit integer or None, got {seed!r}")
         if self._sample_fn is None:
             self._sample_fn = tf.function(lambda z: self.generator(z, training=False),
                                           reduce_retracing=True)

@@ -64,12 +64,16 @@ def _ensure_prepared(builder, manual_dir):
                        f"tfds expects; replace it with the original ({str(error).splitlines()[0]})")
 
 
-def _square_resize(image, size):
-    """Central square crop, then resize to size x size (kept uint8 so it can be cached)."""
+def _central_square(image, fraction=1.0):
+    """The central square of an image, its side `fraction` of the shorter side."""
     shape = tf.shape(image)
-    side = tf.minimum(shape[0], shape[1])
-    image = tf.image.crop_to_bounding_box(image, (shape[0] - side) // 2, (shape[1] - side) // 2,
-                                          side, side)
+    side = tf.cast(tf.cast(tf.minimum(shape[0], shape[1]), tf.float32) * fraction, tf.int32)
+    return tf.image.crop_to_bounding_box(image, (shape[0] - side) // 2, (shape[1] - side) // 2,
+                                         side, side)
+
+
+def _resize_uint8(image, size):
+    """Area resize to size x size, kept uint8 so that the result can be cached compactly."""
     image = tf.image.resize(image, (size, size), method="area", antialias=True)
     return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
 
@@ -93,14 +97,9 @@ def tfds_image_loader(tfds_name, native_size, has_labels, crop_fraction=None):
 
         def decode(example):
             image = example["image"]
-            if crop_fraction:  # e.g. CelebA: keep the face, drop the background
-                shape = tf.shape(image)
-                side = tf.cast(tf.cast(tf.minimum(shape[0], shape[1]), tf.float32) * crop_fraction,
-                               tf.int32)
-                image = tf.image.crop_to_bounding_box(image, (shape[0] - side) // 2,
-                                                      (shape[1] - side) // 2, side, side)
             if size != native_size or crop_fraction:
-                image = _square_resize(image, size)
+                # crop_fraction < 1 (CelebA): keep the face, drop the background.
+                image = _resize_uint8(_central_square(image, crop_fraction or 1.0), size)
             image = tf.ensure_shape(image, (size, size, channels))
             return (image, example["label"]) if has_labels else image
 

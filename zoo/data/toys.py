@@ -10,6 +10,7 @@ import functools
 import numpy as np
 import tensorflow as tf
 
+from zoo.errors import ZooError
 from zoo.metrics import normal_1d_statistics
 from zoo.registry import DatasetSpec, register_dataset
 
@@ -32,8 +33,12 @@ def _mixture(rng, n, modes, std):
 
 
 def _toy_loader(draw):
-    def load(split="train", batch_size=64, shuffle=True, seed=None, repeat=False, num_examples=POOL_SIZE,
-             **unused_options):
+    def load(split="train", batch_size=64, shuffle=True, seed=None, repeat=False,
+             num_examples=POOL_SIZE, image_size=None, data_dir=None, manual_dir=None):
+        # data_dir and manual_dir are the image loaders' options: a toy is drawn, not read.
+        del data_dir, manual_dir
+        if image_size is not None:
+            raise ZooError("a toy dataset holds points, not images: drop --image_size")
         # The test split is an independent draw from the same distribution.
         rng = np.random.default_rng([0 if seed is None else seed, 0 if split == "train" else 1])
         ds = tf.data.Dataset.from_tensor_slices(draw(rng, num_examples).astype(np.float32))
