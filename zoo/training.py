@@ -289,8 +289,8 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         # has, rather than writing the same weights as a new export version.
         with open(result_file) as f:
             summary = json.load(f)
-        summary["note"] = (f"already trained for {settings['epochs']} epochs, nothing to do; "
-                           "pass a larger --epochs to train on")
+        summary["note"] = (f"this run already finished epoch {settings['epochs']} of "
+                           f"{settings['epochs']}, nothing to do; pass a larger --epochs to train on")
         return gan, summary
 
     summary = {"output_dir": output_dir,
