@@ -4,8 +4,9 @@
     python train.py --preset=dcgan_mnist
     python train.py --model=gan_1d --dataset=gaussian_1d
 
-Settings come from the model's preset for the dataset (`<model>_<dataset>`) where one
-exists; any flag given overrides it. Bad input ends with one line on stderr and exit 2.
+Settings start from the model's preset for the dataset where one exists (the preset whose
+model and dataset fields match; with several, the one named `<model>_<dataset>`); any flag
+given overrides it. Bad input ends with one line on stderr and exit 2.
 """
 
 import os

@@ -3,37 +3,129 @@
 import json
 import os
 
+from unittest import mock
+
+import keras
 import numpy as np
 import pytest
-import keras
+import tensorflow as tf
 
+import zoo
 from zoo import training
 from conftest import two_replica_strategy
+from tiny import TINY_CONFIGS
 
 TOY = dict(model="gan_1d", dataset="gaussian_1d", steps_per_epoch=3, batch_size=32, seed=0,
            verbose=0)
 
 
-def test_resume_continues_the_optimizers_and_a_finished_run_stays_as_it_is(tmp_path):
+def _snapshot(directory):
+    """{path: modification time} of every file under directory."""
+    return {os.path.join(root, name): os.stat(os.path.join(root, name)).st_mtime_ns
+            for root, _, names in os.walk(directory) for name in names}
+
+
+def _read(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def test_resume_continues_the_optimizers_and_the_history(tmp_path):
     run = str(tmp_path / "run")
-    first, summary = training.train(**TOY, epochs=1, output_dir=run)
+    first, first_summary = training.train(**TOY, epochs=1, output_dir=run)
     assert int(first.g_optimizer.iterations) == 3
 
     resumed, summary = training.train(**TOY, epochs=2, output_dir=run, resume=True)
-    assert len(summary["history"]["g_loss"]) == 1  # epoch 2 only
     # The checkpoint brought back both optimizers' state: 3 steps before, 3 after.
     assert int(resumed.g_optimizer.iterations) == 6
     assert int(resumed.d_optimizer.iterations) == 6
+    assert summary["completed_epochs"] == 2
+    assert len(summary["history"]["g_loss"]) == 2
+    assert summary["history"]["g_loss"][0] == first_summary["history"]["g_loss"][0]
     assert sorted(os.listdir(os.path.join(run, "samples"))) == ["epoch_0001.png", "epoch_0002.png"]
     assert summary["export"].endswith(os.path.join("gan_1d_gaussian_1d", "2"))
+    assert _read(os.path.join(run, "run.json"))["train"]["epochs"] == 2
 
-    again, note = training.train(**TOY, epochs=2, output_dir=run, resume=True)
-    assert "nothing to do" in note["note"]
-    assert note["export"] == summary["export"]  # no new version of the same weights
-    assert sorted(os.listdir(os.path.join(run, "export", "gan_1d_gaussian_1d"))) == ["1", "2"]
-    np.testing.assert_array_equal(again.generate(5, seed=1), resumed.generate(5, seed=1))
-    with open(os.path.join(run, "result.json")) as f:
-        assert json.load(f)["export"] == summary["export"]
+
+def test_resuming_a_finished_run_writes_nothing_and_says_how_far_it_got(tmp_path):
+    run = str(tmp_path / "run")
+    trained, summary = training.train(**TOY, epochs=2, output_dir=run)
+    before = _snapshot(run)
+
+    again, note = training.train(**TOY, epochs=1, output_dir=run, resume=True)
+    assert "already finished 2 epochs" in note["note"]
+    assert note["export"] == summary["export"]
+    assert _snapshot(run) == before  # no new export version, events file or record
+    np.testing.assert_array_equal(again.generate(5, seed=1), trained.generate(5, seed=1))
+
+
+def test_a_run_that_crashed_after_its_last_checkpoint_is_saved_on_resume(tmp_path):
+    run = str(tmp_path / "run")
+    training.train(**TOY, epochs=1, output_dir=run)
+    # Epoch 2 is checkpointed, then the process dies before saving: result.json still
+    # describes the finished first call.
+    with mock.patch.object(training, "save", side_effect=KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt):
+            training.train(**TOY, epochs=2, output_dir=run, resume=True)
+    assert _read(os.path.join(run, "result.json"))["completed_epochs"] == 1
+
+    resumed, summary = training.train(**TOY, epochs=2, output_dir=run, resume=True)
+    assert "note" not in summary
+    assert int(resumed.g_optimizer.iterations) == 6  # restored, not trained again
+    assert summary["completed_epochs"] == 2 and len(summary["history"]["g_loss"]) == 2
+    assert summary["export"].endswith(os.path.join("gan_1d_gaussian_1d", "2"))
+    assert _read(os.path.join(run, "result.json"))["completed_epochs"] == 2
+
+
+def test_an_epoch_logged_but_not_checkpointed_is_not_listed(tmp_path):
+    run = str(tmp_path / "run")
+    training.train(**TOY, epochs=2, output_dir=run)
+    history_file = os.path.join(run, training.HISTORY_FILE)
+    logged = _read(history_file)
+    # As if a longer run had logged epoch 3 and died before its checkpoint and its result.
+    with open(history_file, "w") as f:
+        json.dump(logged + [{"d_loss": -1.0, "g_loss": -1.0}], f)
+    os.remove(os.path.join(run, training.RESULT_FILE))
+
+    _, summary = training.train(**TOY, epochs=2, output_dir=run, resume=True)  # trains nothing
+    assert summary["history"]["g_loss"] == [epoch["g_loss"] for epoch in logged]
+    _, summary = training.train(**TOY, epochs=3, output_dir=run, resume=True)
+    assert summary["history"]["g_loss"][:2] == [epoch["g_loss"] for epoch in logged]
+    assert len(summary["history"]["g_loss"]) == 3 and summary["history"]["g_loss"][2] != -1.0
+
+
+def test_a_changed_image_size_does_not_take_the_presets_name():
+    model, dataset, kwargs, settings, preset = training.resolve(
+        model="dcgan", dataset="celeb_a", image_size=32)
+    assert preset == "dcgan_celeb_a_64"  # its training settings are still the defaults
+    kwargs["image_shape"] = (32, 32, 3)
+    assert not training._keeps_preset_networks(preset, kwargs)
+    assert training._keeps_preset_networks(preset, {**kwargs, "image_shape": [64, 64, 3]})
+
+
+def _one_sgd_step(precision, weights, batch):
+    with training._precision_policy(precision):
+        gan = zoo.create("gan_1d", noise_seed=0, **TINY_CONFIGS["gan_1d"])
+    gan.set_weights(weights)
+    optimizer = (keras.optimizers.LossScaleOptimizer if precision == "float16"
+                 else lambda inner: inner)
+    gan.compile(d_optimizer=optimizer(keras.optimizers.SGD(0.1)),
+                g_optimizer=optimizer(keras.optimizers.SGD(0.1)))
+    gan.train_step(batch)
+    return [w.numpy().astype("float64") - w0 for w, w0 in zip(gan.weights, weights)]
+
+
+def test_float16_gradients_are_unscaled_to_the_float32_size():
+    # The LossScaleOptimizer divides the gradients by its scale (2**15 at first); the step must
+    # have multiplied the loss by it, or every update would be 32768 times too small.
+    weights = [w.numpy() for w in zoo.create("gan_1d", **TINY_CONFIGS["gan_1d"]).weights]
+    batch = tf.constant(np.random.default_rng(0).normal(4.0, 1.25, (16, 1)), tf.float32)
+    full = _one_sgd_step("float32", weights, batch)
+    half = _one_sgd_step("float16", weights, batch)
+    full_size = sum(np.abs(d).sum() for d in full)
+    half_size = sum(np.abs(d).sum() for d in half)
+    assert full_size > 0
+    assert 0.9 < half_size / full_size < 1.1
 
 
 @pytest.mark.parametrize("precision", ["bfloat16", "float16"])

@@ -7,12 +7,13 @@ noise after every epoch, and a checkpoint after every epoch so that a killed run
 where it stopped. At the end it saves the model and exports the generator for TF Serving.
 
 Run directory:
-    run.json         the resolved settings (a resumed run must match them)
+    run.json         the resolved settings (a resume must keep the model and data)
     checkpoint/      keras BackupAndRestore state (weights, both optimizers, epoch)
     logs/            TensorBoard
     samples/         epoch_0001.png, ...
     model/           the trained model (zoo.load(run_dir) reads it)
     export/<name>/<version>/   the SavedModel (unless --export_dir says elsewhere)
+    history.json     every epoch's losses, across resumed calls
     metrics.json     figures measured on generated samples, where the dataset defines them
     result.json      written last: the history, metrics and paths of the finished run
 """
@@ -42,7 +43,9 @@ TRAIN_DEFAULTS = dict(batch_size=64, epochs=10, steps_per_epoch=None, g_lr=2e-4,
 MODEL_OVERRIDES = ("latent_dim", "d_steps", "loss", "label_smoothing")
 STRATEGIES = ("none", "mirrored", "multiworker")
 PRECISIONS = ("float32", "bfloat16", "float16")
-RESULT_FILE = "result.json"  # written last: its presence means the run finished
+RESULT_FILE = "result.json"  # written last: the run finished the epochs it records
+HISTORY_FILE = "history.json"
+CHECKPOINT_DIR = "checkpoint"
 SAMPLE_SEED = 20140610  # fixed noise for the per-epoch sample grids (the GAN paper's date)
 
 
@@ -125,6 +128,7 @@ def _check_output_dir(path, resume, settings_record):
         raise ZooError(f"can't write to --output_dir {path} ({existing} is not a writable "
                        "directory); pick another")
     record_file = os.path.join(path, "run.json")
+    previous = None
     if os.path.exists(record_file):
         if not resume:
             raise ZooError(f"{path} already holds a run: pass --resume to continue it, or pick "
@@ -135,15 +139,31 @@ def _check_output_dir(path, resume, settings_record):
             if previous.get(key) != settings_record[key]:
                 raise ZooError(f"--resume: this run was started with {key}={previous.get(key)!r}, "
                                f"not {settings_record[key]!r}; resume with the same settings")
-    return path
+    return path, previous
 
 
-def _prepare_output_dir(path, settings_record):
-    """Create the run directory and record the settings (once: a resumed run keeps its record)."""
+def _write_record(path, settings_record):
+    """Create the run directory and record the settings it runs with (a resume updates them)."""
     os.makedirs(path, exist_ok=True)
-    record_file = os.path.join(path, "run.json")
-    if not os.path.exists(record_file):
-        _write_json(record_file, settings_record)
+    _write_json(os.path.join(path, "run.json"), settings_record)
+
+
+def _read_json(path, default=None):
+    """The file's value, or `default` when it does not exist."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return default
+    except json.JSONDecodeError as error:
+        raise ZooError(f"{path} is not valid JSON ({error}); the run directory is damaged: "
+                       "restore or delete that file") from None
+
+
+def _checkpointed_epoch(output_dir):
+    """Epochs completed by the last checkpoint (BackupAndRestore's record), 0 without one."""
+    metadata = _read_json(os.path.join(output_dir, CHECKPOINT_DIR, "training_metadata.json"), {})
+    return int(metadata.get("epoch", 0))
 
 
 def _write_json(path, value):
@@ -188,6 +208,28 @@ def _optimizer(lr, settings, total_steps, loss_scaling):
     return keras.optimizers.LossScaleOptimizer(optimizer) if loss_scaling else optimizer
 
 
+class EpochHistory(keras.callbacks.Callback):
+    """history.json: one entry of logs per epoch, across resumed calls of `fit`.
+
+    It is written before the checkpoint (it comes first among the callbacks) and cut back to
+    the checkpoint's epoch when a run resumes, so an epoch run again after a crash is listed once.
+    """
+
+    def __init__(self, path, restored_epoch):
+        super().__init__()
+        self.path = path
+        self.epochs = _read_json(path, [])[:restored_epoch]
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs = self.epochs[:epoch] + [{k: float(v) for k, v in (logs or {}).items()}]
+        _write_json(self.path, self.epochs)
+
+    def as_columns(self):
+        """{metric: [value per epoch]}, the layout of keras' History."""
+        return {key: [entry.get(key) for entry in self.epochs]
+                for key in dict.fromkeys(k for entry in self.epochs for k in entry)}
+
+
 class SampleGrid(keras.callbacks.Callback):
     """After every epoch, a PNG of samples from the same fixed noise, so epochs compare."""
 
@@ -200,6 +242,13 @@ class SampleGrid(keras.callbacks.Callback):
         samples = self.model.generate(self.count, seed=SAMPLE_SEED)
         save_samples(samples, os.path.join(self.directory, f"epoch_{epoch + 1:04d}.png"),
                      title=f"epoch {epoch + 1}")
+
+
+def _keeps_preset_networks(preset, model_kwargs):
+    """Whether every constructor argument the preset sets keeps its value in this run."""
+    return preset is not None and all(
+        _json_ready(model_kwargs.get(key)) == _json_ready(value)
+        for key, value in get_preset(preset).model_kwargs.items())
 
 
 def _json_ready(value):
@@ -237,11 +286,21 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
 
     strategy = strategy or make_strategy(distribute)
     chief = _is_chief(strategy)
-    record = _json_ready({"model": model, "dataset": dataset, "preset": preset,
-                          "model_kwargs": model_kwargs, "train": settings,
+    # A run that changes the preset's networks (say --image_size=32 on dcgan_celeb_a_64) takes
+    # the preset's training defaults but not its name.
+    keeps_preset = _keeps_preset_networks(preset, model_kwargs)
+    if keeps_preset:
+        run_name = preset
+    else:
+        run_name = f"{model}_{dataset}" + (f"_{settings['image_size']}"
+                                           if overrides.get("image_size") else "")
+    record = _json_ready({"model": model, "dataset": dataset,
+                          "preset": preset if keeps_preset else None,
+                          "defaults_from": preset, "model_kwargs": model_kwargs, "train": settings,
                           "command": " ".join(sys.argv)})
     # Only the chief keeps files; other workers write to throwaway folders (TF's guide).
-    output_dir = _check_output_dir(output_dir if chief else tempfile.mkdtemp(), resume, record)
+    output_dir, previous_record = _check_output_dir(
+        output_dir if chief else tempfile.mkdtemp(), resume, record)
 
     replicas = strategy.num_replicas_in_sync
     if settings["batch_size"] % replicas:
@@ -270,37 +329,49 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                                            loss_scaling),
                     g_optimizer=_optimizer(settings["g_lr"], settings, total_steps, loss_scaling),
                     jit_compile=jit_compile, steps_per_execution=settings["steps_per_execution"])
-    _prepare_output_dir(output_dir, record)  # only now: a refused run leaves nothing behind
+    checkpoint = keras.callbacks.BackupAndRestore(os.path.join(output_dir, CHECKPOINT_DIR),
+                                                  double_checkpoint=True, delete_checkpoint=False)
+    restored_epoch = _checkpointed_epoch(output_dir)
+    result_file = os.path.join(output_dir, RESULT_FILE)
+    finished = _read_json(result_file) if restored_epoch >= settings["epochs"] else None
+    if finished and finished.get("completed_epochs") == restored_epoch:
+        # The run reached its epochs and saved and exported them: bring the model back and
+        # write nothing (no second export version of the same weights, no TensorBoard run).
+        checkpoint.set_model(gan)
+        checkpoint.on_train_begin()
+        finished["note"] = (f"this run already finished {restored_epoch} epochs, nothing to do; "
+                            f"pass --epochs larger than {restored_epoch} to train on")
+        return gan, finished
+    _write_record(output_dir, record)  # only now: a refused run leaves nothing behind
+    planned_epochs = (previous_record or {}).get("train", {}).get("epochs", settings["epochs"])
+    if settings["lr_decay"] and 0 < restored_epoch < settings["epochs"] != planned_epochs:
+        logging.warning("lr_decay=%s: this run was planned for %s epochs and now ends at %d; the "
+                        "decay is laid out again over the new length, so the learning rate rises "
+                        "from where it had decayed to", settings["lr_decay"], planned_epochs,
+                        settings["epochs"])
 
+    history = EpochHistory(os.path.join(output_dir, HISTORY_FILE), restored_epoch)
     callbacks = [
-        keras.callbacks.BackupAndRestore(os.path.join(output_dir, "checkpoint"),
-                                         double_checkpoint=True, delete_checkpoint=False),
+        history,  # before the checkpoint: see EpochHistory
+        checkpoint,
         keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), write_graph=False),
         SampleGrid(os.path.join(output_dir, "samples"), 64 if spec.kind == "image" else 2000),
     ]
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
-    history = gan.fit(train_data, epochs=settings["epochs"], steps_per_epoch=settings["steps_per_epoch"],
-                      callbacks=callbacks, shuffle=False, verbose=verbose)
+    gan.fit(train_data, epochs=settings["epochs"], steps_per_epoch=settings["steps_per_epoch"],
+            callbacks=callbacks, shuffle=False, verbose=verbose)
 
-    result_file = os.path.join(output_dir, RESULT_FILE)
-    if not history.epoch and os.path.isfile(result_file):
-        # A resumed run that had already reached its epochs: keep the model and export it
-        # has, rather than writing the same weights as a new export version.
-        with open(result_file) as f:
-            summary = json.load(f)
-        summary["note"] = (f"this run already finished epoch {settings['epochs']} of "
-                           f"{settings['epochs']}, nothing to do; pass a larger --epochs to train on")
-        return gan, summary
-
-    summary = {"output_dir": output_dir,
-               "history": {k: [float(v) for v in vs] for k, vs in history.history.items()}}
+    # Keras trains nothing when the checkpoint is at or past --epochs (a run that crashed
+    # after its last epoch): it is saved and exported all the same.
+    summary = {"output_dir": output_dir, "completed_epochs": _checkpointed_epoch(output_dir),
+               "history": history.as_columns()}
     if spec.evaluate is not None:
         summary["metrics"] = spec.evaluate(gan.generate(10_000, seed=SAMPLE_SEED + 1))
         _write_json(os.path.join(output_dir, "metrics.json"), summary["metrics"])
     summary["model_dir"] = save(gan, os.path.join(output_dir, FINAL_MODEL_DIR),
-                                extra={"dataset": dataset, "preset": preset})
+                                extra={"dataset": dataset, "preset": record["preset"]})
     summary["export"] = export(gan, export_dir or os.path.join(output_dir, "export"),
-                               name=preset or model)
+                               name=run_name)
     _write_json(result_file, summary)
     return gan, summary
