@@ -45,6 +45,7 @@ def test_resume_continues_the_optimizers_and_the_history(tmp_path):
     assert sorted(os.listdir(os.path.join(run, "samples"))) == ["epoch_0001.png", "epoch_0002.png"]
     assert summary["export"].endswith(os.path.join("gan_1d_gaussian_1d", "2"))
     assert _read(os.path.join(run, "run.json"))["train"]["epochs"] == 2
+    assert zoo.load(run).name == "gan_1d_gaussian_1d"  # so `python -m zoo.export --run` names it so
 
 
 def test_resuming_a_finished_run_writes_nothing_and_says_how_far_it_got(tmp_path):

@@ -28,14 +28,15 @@ def main(argv):
     from zoo.serving import export
 
     gan = load(FLAGS.run or FLAGS.preset)
-    print(export(gan, FLAGS.out, name=FLAGS.name or FLAGS.preset or gan.name))
+    print(export(gan, FLAGS.out, name=FLAGS.name or FLAGS.preset))  # else the model's name
 
 
 if __name__ == "__main__":
     flags.DEFINE_string("run", None, "a run directory (or saved-model folder) to export")
     flags.DEFINE_string("preset", None, "a preset with shipped weights to export")
     flags.DEFINE_string("out", "exports", "export base directory")
-    flags.DEFINE_string("name", None, "model name in the export path (default: the preset or model name)")
+    flags.DEFINE_string("name", None, "model name in the export path (default: the preset's, "
+                        "or the name the model was trained under)")
     from zoo.cli import run_main
 
     run_main(main)

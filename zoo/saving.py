@@ -22,7 +22,7 @@ DISCRIMINATOR_FILE = "discriminator.weights.h5"
 FINAL_MODEL_DIR = "model"  # inside a run directory
 
 
-def create(name, **kwargs):
+def create(name, /, **kwargs):
     """A new, untrained model by registered name: `zoo.create("dcgan", image_shape=(28, 28, 1))`."""
     cls = get_model_class(name)
     accepted = model_arguments(cls)

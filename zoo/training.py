@@ -286,8 +286,8 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
 
     strategy = strategy or make_strategy(distribute)
     chief = _is_chief(strategy)
-    # A run that changes the preset's networks (say --image_size=32 on dcgan_celeb_a_64) takes
-    # the preset's training defaults but not its name.
+    # The model's name, which its exports take. A run that changes the preset's networks (say
+    # --image_size=32 on dcgan_celeb_a_64) takes the preset's training defaults but not its name.
     keeps_preset = _keeps_preset_networks(preset, model_kwargs)
     if keeps_preset:
         run_name = preset
@@ -312,7 +312,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
     # Layers take their dtype policy when they are made: the policy is set for the build
     # only, and the caller's is back afterwards.
     with _precision_policy(mixed_precision), strategy.scope():
-        gan = model_class(**model_kwargs)
+        gan = model_class(**model_kwargs, name=run_name)
         if tuple(gan.sample_shape) != data_shape:
             raise ZooError(f"{model} generates examples of shape {gan.sample_shape} but {dataset} "
                            f"holds {data_shape}; pick a model made for this data")
@@ -371,7 +371,6 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         _write_json(os.path.join(output_dir, "metrics.json"), summary["metrics"])
     summary["model_dir"] = save(gan, os.path.join(output_dir, FINAL_MODEL_DIR),
                                 extra={"dataset": dataset, "preset": record["preset"]})
-    summary["export"] = export(gan, export_dir or os.path.join(output_dir, "export"),
-                               name=run_name)
+    summary["export"] = export(gan, export_dir or os.path.join(output_dir, "export"))
     _write_json(result_file, summary)
     return gan, summary

@@ -86,6 +86,7 @@ class BaseGAN(keras.Model):
     # ----------------------------------------------------------------- config
     def get_config(self):
         return {
+            "name": self.name,  # a trained model keeps its run's name (its export's name)
             "latent_dim": self.latent_dim,
             "latent_distribution": self.latent_distribution,
             "d_steps": self.d_steps,
