@@ -339,7 +339,8 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         # write nothing (no second export version of the same weights, no TensorBoard run).
         checkpoint.set_model(gan)
         checkpoint.on_train_begin()
-        finished["note"] = (f"this run already finished {restored_epoch} epochs, nothing to do; "
+        epochs = f"{restored_epoch} epoch" + ("s" if restored_epoch != 1 else "")
+        finished["note"] = (f"this run already finished {epochs}, nothing to do; "
                             f"pass --epochs larger than {restored_epoch} to train on")
         return gan, finished
     _write_record(output_dir, record)  # only now: a refused run leaves nothing behind
