@@ -329,6 +329,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                                            loss_scaling),
                     g_optimizer=_optimizer(settings["g_lr"], settings, total_steps, loss_scaling),
                     jit_compile=jit_compile, steps_per_execution=settings["steps_per_execution"])
+
     checkpoint = keras.callbacks.BackupAndRestore(os.path.join(output_dir, CHECKPOINT_DIR),
                                                   double_checkpoint=True, delete_checkpoint=False)
     restored_epoch = _checkpointed_epoch(output_dir)
