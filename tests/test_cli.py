@@ -105,3 +105,10 @@ def test_output_dir_problems_are_refused(tmp_path):
     result = train("--model=gan_1d", "--dataset=gaussian_1d", f"--output_dir={tmp_path / 'old'}")
     assert result.returncode == 2 and "already holds a run: pass --resume" in result.stderr
     assert os.listdir(tmp_path / "old") == ["run.json"]
+
+    (tmp_path / "old" / "run.json").write_text('{"model": "gan_1d"')  # cut short
+    result = train("--model=gan_1d", "--dataset=gaussian_1d", f"--output_dir={tmp_path / 'old'}",
+                   "--resume")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "run.json is not valid JSON" in result.stderr.strip().splitlines()[-1]
+    assert (tmp_path / "old" / "run.json").read_text() == '{"model": "gan_1d"'

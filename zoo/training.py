@@ -133,8 +133,7 @@ def _check_output_dir(path, resume, settings_record):
         if not resume:
             raise ZooError(f"{path} already holds a run: pass --resume to continue it, or pick "
                            "another --output_dir")
-        with open(record_file) as f:
-            previous = json.load(f)
+        previous = _read_json(record_file)
         for key in ("model", "dataset", "model_kwargs"):
             if previous.get(key) != settings_record[key]:
                 raise ZooError(f"--resume: this run was started with {key}={previous.get(key)!r}, "
