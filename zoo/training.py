@@ -45,6 +45,7 @@ STRATEGIES = ("none", "mirrored", "multiworker")
 PRECISIONS = ("float32", "bfloat16", "float16")
 RESULT_FILE = "result.json"  # written last: the run finished the epochs it records
 HISTORY_FILE = "history.json"
+RECORD_FILE = "run.json"
 CHECKPOINT_DIR = "checkpoint"
 SAMPLE_SEED = 20140610  # fixed noise for the per-epoch sample grids (the GAN paper's date)
 
@@ -127,7 +128,7 @@ def _check_output_dir(path, resume, settings_record):
     if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
         raise ZooError(f"can't write to --output_dir {path} ({existing} is not a writable "
                        "directory); pick another")
-    record_file = os.path.join(path, "run.json")
+    record_file = os.path.join(path, RECORD_FILE)
     previous = None
     if os.path.exists(record_file):
         if not resume:
@@ -144,7 +145,7 @@ def _check_output_dir(path, resume, settings_record):
 def _write_record(path, settings_record):
     """Create the run directory and record the settings it runs with (a resume updates them)."""
     os.makedirs(path, exist_ok=True)
-    _write_json(os.path.join(path, "run.json"), settings_record)
+    _write_json(os.path.join(path, RECORD_FILE), settings_record)
 
 
 def _read_json(path, default=None):
@@ -344,7 +345,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                             f"pass --epochs larger than {restored_epoch} to train on")
         return gan, finished
     _write_record(output_dir, record)  # only now: a refused run leaves nothing behind
-    planned_epochs = (previous_record or {}).get("train", {}).get("epochs", settings["epochs"])
+    planned_epochs = previous_record["train"]["epochs"] if previous_record else settings["epochs"]
     if settings["lr_decay"] and 0 < restored_epoch < settings["epochs"] != planned_epochs:
         logging.warning("lr_decay=%s: this run was planned for %s epochs and now ends at %d; the "
                         "decay is laid out again over the new length, so the learning rate rises "
