@@ -34,6 +34,8 @@ flags.DEFINE_float("label_smoothing", None, "one-sided label smoothing of the re
 flags.DEFINE_integer("image_size", None, "resize images to this side", lower_bound=4)
 flags.DEFINE_enum("distribute", "none", ["none", "mirrored", "multiworker"],
                   "tf.distribute strategy (multiworker reads TF_CONFIG)")
+flags.DEFINE_integer("eval_every", None, "also measure samples every N epochs and log the figures "
+                     "(default 0: only after training)", lower_bound=0)
 flags.DEFINE_boolean("jit_compile", False, "compile the train step with XLA")
 flags.DEFINE_enum("mixed_precision", "float32", ["float32", "bfloat16", "float16"],
                   "compute dtype (float16 adds loss scaling)")
@@ -46,7 +48,7 @@ flags.DEFINE_string("manual_dir", None, "folder with a dataset's original files,
                     "preparation (default: $ZOO_MANUAL_DIR)")
 
 OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d_lr", "d_steps",
-             "loss", "label_smoothing", "image_size")
+             "loss", "label_smoothing", "image_size", "eval_every")
 
 
 def main(argv):
@@ -66,7 +68,7 @@ def main(argv):
     if "note" in summary:
         print(summary["note"])
     for name, value in summary.get("metrics", {}).items():
-        print(f"{name}: {value:.4f}")
+        print(f"{name}: {value:.4f}" if isinstance(value, float) else f"{name}: {value}")
     print(f"model saved to {summary['model_dir']}")
     print(f"generator exported to {summary['export']}")
 

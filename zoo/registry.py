@@ -41,7 +41,8 @@ class DatasetSpec:
     """How to load a dataset: `loader(split=..., batch_size=..., **options)` returns a tf.data.Dataset.
 
     `element_shape` is the shape of one example (an image's HWC, or a toy point's shape).
-    `evaluate(samples)`, where given, turns generated samples into a dict of figures.
+    `evaluate(samples)`, where given, turns `eval_samples` generated samples into a dict of
+    figures (image datasets with a shipped classifier are measured by zoo.metrics.quality).
     """
 
     name: str
@@ -51,6 +52,7 @@ class DatasetSpec:
     num_classes: Optional[int] = None
     num_examples: Optional[int] = None
     evaluate: Optional[Callable] = None
+    eval_samples: int = 10_000
     description: str = ""
 
 

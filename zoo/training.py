@@ -30,6 +30,7 @@ import tensorflow as tf
 from absl import logging
 
 from zoo.errors import ZooError
+from zoo.metrics.quality import SampleQuality, evaluator_for
 from zoo.serving import export
 from zoo.plotting import save_samples
 from zoo.registry import find_preset, get_dataset, get_model_class, get_preset
@@ -38,7 +39,7 @@ from zoo.saving import FINAL_MODEL_DIR, save
 # Training settings a preset or the caller may set, with the values used when none does.
 TRAIN_DEFAULTS = dict(batch_size=64, epochs=10, steps_per_epoch=None, g_lr=2e-4, d_lr=2e-4,
                       beta_1=0.5, beta_2=0.999, lr_decay=None, image_size=None,
-                      steps_per_execution=1)
+                      steps_per_execution=1, eval_every=0)
 # Overrides that belong to the model's constructor rather than to the training loop.
 MODEL_OVERRIDES = ("latent_dim", "d_steps", "loss", "label_smoothing")
 STRATEGIES = ("none", "mirrored", "multiworker")
@@ -85,6 +86,9 @@ def _check_settings(settings):
     for key in ("batch_size", "epochs", "steps_per_execution"):
         if not isinstance(settings[key], int) or settings[key] < 1:
             raise ZooError(f"{key} must be a positive integer, got {settings[key]!r}")
+    if not isinstance(settings["eval_every"], int) or settings["eval_every"] < 0:
+        raise ZooError(f"eval_every must be 0 (measure at the end only) or a positive number of "
+                       f"epochs, got {settings['eval_every']!r}")
     for key in ("steps_per_epoch", "image_size"):
         if settings[key] is not None and (not isinstance(settings[key], int) or settings[key] < 1):
             raise ZooError(f"{key} must be a positive integer, got {settings[key]!r}")
@@ -352,8 +356,12 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                         "from where it had decayed to", settings["lr_decay"], planned_epochs,
                         settings["epochs"])
 
+    evaluate = evaluator_for(dataset, gan.sample_shape, data_dir=data_dir, manual_dir=manual_dir)
     history = EpochHistory(os.path.join(output_dir, HISTORY_FILE), restored_epoch)
     callbacks = [
+        # First, so that the history, the checkpoint's and TensorBoard's logs hold its figures.
+        *([SampleQuality(evaluate, spec.eval_samples, settings["eval_every"], SAMPLE_SEED + 1)]
+          if evaluate and settings["eval_every"] else []),
         history,  # before the checkpoint: see EpochHistory
         checkpoint,
         keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), write_graph=False),
@@ -368,8 +376,8 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
     # after its last epoch): it is saved and exported all the same.
     summary = {"output_dir": output_dir, "completed_epochs": _checkpointed_epoch(output_dir),
                "history": history.as_columns()}
-    if spec.evaluate is not None:
-        summary["metrics"] = spec.evaluate(gan.generate(10_000, seed=SAMPLE_SEED + 1))
+    if evaluate is not None:
+        summary["metrics"] = evaluate(gan.generate(spec.eval_samples, seed=SAMPLE_SEED + 1))
         _write_json(os.path.join(output_dir, "metrics.json"), summary["metrics"])
     summary["model_dir"] = save(gan, os.path.join(output_dir, FINAL_MODEL_DIR),
                                 extra={"dataset": dataset, "preset": record["preset"]})

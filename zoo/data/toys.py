@@ -11,11 +11,13 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.errors import ZooError
-from zoo.metrics import normal_1d_statistics
+from zoo.metrics import mixture_statistics, normal_1d_statistics
 from zoo.registry import DatasetSpec, register_dataset
 
 GAUSSIAN_1D_MEAN, GAUSSIAN_1D_STD = 4.0, 1.25
 POOL_SIZE = 100_000
+RING8_STD, GRID25_STD = 0.01, 0.05
+MIXTURE_EVAL_SAMPLES = 2500  # VEEGAN's and PacGAN's protocol draws 2500 samples
 
 
 def ring8_modes():
@@ -60,8 +62,12 @@ register_dataset(DatasetSpec(
 register_dataset(DatasetSpec(
     name="ring8", kind="toy", element_shape=(2,), num_examples=POOL_SIZE,
     description="8 Gaussians on the unit circle, std 0.01",
-    loader=_toy_loader(lambda rng, n: _mixture(rng, n, ring8_modes(), 0.01))))
+    loader=_toy_loader(lambda rng, n: _mixture(rng, n, ring8_modes(), RING8_STD)),
+    evaluate=functools.partial(mixture_statistics, modes=ring8_modes(), std=RING8_STD),
+    eval_samples=MIXTURE_EVAL_SAMPLES))
 register_dataset(DatasetSpec(
     name="grid25", kind="toy", element_shape=(2,), num_examples=POOL_SIZE,
     description="25 Gaussians on {-4,-2,0,2,4}^2, std 0.05",
-    loader=_toy_loader(lambda rng, n: _mixture(rng, n, grid25_modes(), 0.05))))
+    loader=_toy_loader(lambda rng, n: _mixture(rng, n, grid25_modes(), GRID25_STD)),
+    evaluate=functools.partial(mixture_statistics, modes=grid25_modes(), std=GRID25_STD),
+    eval_samples=MIXTURE_EVAL_SAMPLES))

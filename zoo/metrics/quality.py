@@ -1,0 +1,148 @@
+"""Sample quality of image generators, and the callback that logs any quality figure in training.
+
+- `ClassifierQuality`: classifier FID and KID, precision/recall and class statistics of
+  generated digits against a real split, on the zoo's classifier (zoo.metrics.classifier).
+- `inception_features`: Inception-v3 pool features for the standard FID on RGB images.
+- `evaluator_for(dataset, ...)`: what measures a generator for a dataset, if anything does.
+- `SampleQuality`: a keras callback that generates samples every few epochs and adds the
+  figures to the epoch's logs (so TensorBoard and history.json get them).
+"""
+
+import logging
+import os
+
+import keras
+import numpy as np
+
+from zoo.errors import ZooError
+from zoo.metrics.classifier import SHIPPED, classify, load_classifier
+from zoo.metrics.distances import frechet_distance, kernel_distance, precision_recall
+from zoo.metrics.modes import class_statistics
+
+INCEPTION_SIZE = 299
+INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+
+
+class ClassifierQuality:
+    """Measures generated images against real ones in a classifier's feature space.
+
+    The real features are computed once; each call measures a new set of samples.
+    """
+
+    def __init__(self, classifier, real_images):
+        self.classifier = classifier
+        self.real_features, self.real_probabilities = classify(classifier, real_images)
+
+    def __call__(self, samples):
+        features, probabilities = classify(self.classifier, samples)
+        return figures_from_features(self.real_features, features, probabilities)
+
+
+def figures_from_features(real_features, features, probabilities=None):
+    """FID, KID (mean and std), precision, recall and, given class probabilities, class figures."""
+    kid, kid_std = kernel_distance(real_features, features)
+    figures = {"fid": frechet_distance(real_features, features), "kid": kid, "kid_std": kid_std,
+               **precision_recall(real_features, features)}
+    if probabilities is not None:
+        figures.update(class_statistics(probabilities))
+    return figures
+
+
+def real_images(dataset, split="test", limit=None, data_dir=None, manual_dir=None):
+    """A dataset split as one float32 array in [-1, 1] (its first `limit` images)."""
+    from zoo.registry import get_dataset
+
+    spec = get_dataset(dataset)
+    if spec.kind != "image":
+        raise ZooError(f"{dataset} holds points, not images")
+    batches = spec.loader(split=split, batch_size=100, shuffle=False, data_dir=data_dir,
+                          manual_dir=manual_dir)
+    if limit:
+        batches = batches.take(-(-limit // 100))
+    images = [batch[0] if isinstance(batch, tuple) else batch for batch in batches]
+    return np.concatenate([np.asarray(b) for b in images])[:limit]
+
+
+def evaluator_for(dataset, sample_shape, data_dir=None, manual_dir=None):
+    """A function samples -> figures for generators of `dataset`, or None if none applies.
+
+    Toys have their own (the dataset's `evaluate`); a dataset with a shipped classifier is
+    measured on it when the generator's images have the classifier's shape (a run at another
+    --image_size is not).
+    """
+    from zoo.registry import get_dataset
+
+    spec = get_dataset(dataset)
+    if spec.evaluate is not None:
+        return spec.evaluate
+    if dataset not in SHIPPED:
+        return None
+    try:
+        classifier = load_classifier(dataset)
+    except FileNotFoundError as missing:  # an install without saved_models/: train all the same
+        logging.warning("no quality figures for %s: %s", dataset, missing)
+        return None
+    if tuple(classifier.input.shape[1:]) != tuple(sample_shape):
+        logging.info("no quality figures: the %s classifier takes %s images, the generator "
+                     "makes %s", dataset, tuple(classifier.input.shape[1:]), tuple(sample_shape))
+        return None
+    return ClassifierQuality(classifier, real_images(dataset, "test", data_dir=data_dir,
+                                                     manual_dir=manual_dir))
+
+
+def inception_model(weights="imagenet"):
+    """Inception-v3 up to its 2048-unit average pool, the feature extractor of the standard FID.
+
+    `weights`: "imagenet" (Keras downloads them once to ~/.keras/models), a path to
+    the notop .h5 file, or None for random weights (tests only: such a FID means nothing).
+    """
+    if isinstance(weights, str) and weights != "imagenet" and not os.path.isfile(weights):
+        raise ZooError(f"Inception-v3 weights file {weights} does not exist; pass the path of "
+                       f"{INCEPTION_WEIGHTS_FILE}")
+    try:
+        return keras.applications.InceptionV3(include_top=False, pooling="avg", weights=weights,
+                                              input_shape=(INCEPTION_SIZE, INCEPTION_SIZE, 3))
+    except Exception as error:  # Keras raises a bare Exception when the download fails
+        if weights != "imagenet":
+            raise
+        raise ZooError(f"Inception-v3 ImageNet weights could not be had ({error}); without "
+                       f"a network, copy {INCEPTION_WEIGHTS_FILE} to ~/.keras/models/ or pass "
+                       "its path as weights=PATH") from None
+
+
+def inception_features(model, images, batch_size=50):
+    """2048-d pool features of images (NHWC in [-1, 1], grayscale or RGB, any size)."""
+    import tensorflow as tf
+
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ZooError(f"expected images of shape (N, H, W, 1 or 3), got {images.shape}")
+    features = []
+    for start in range(0, len(images), batch_size):
+        batch = tf.image.resize(images[start:start + batch_size], (INCEPTION_SIZE, INCEPTION_SIZE))
+        if batch.shape[-1] == 1:
+            batch = tf.image.grayscale_to_rgb(batch)
+        # Inception's own preprocessing maps pixels to [-1, 1], the zoo's range already.
+        features.append(model(batch, training=False).numpy())
+    return np.concatenate(features).astype(np.float64)
+
+
+def _scalars(figures):
+    return {key: float(value) for key, value in figures.items()
+            if isinstance(value, (int, float, np.floating, np.integer))}
+
+
+class SampleQuality(keras.callbacks.Callback):
+    """Every `every` epochs, generate `num_samples` from a fixed seed, measure them with
+    `evaluate` and add the scalar figures to the epoch's logs as `quality/<name>`. Place it
+    before the callbacks that read the logs (TensorBoard, history)."""
+
+    def __init__(self, evaluate, num_samples, every=1, seed=0):
+        super().__init__()
+        self.evaluate, self.num_samples, self.every, self.seed = evaluate, num_samples, every, seed
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None or (epoch + 1) % self.every:
+            return
+        figures = self.evaluate(self.model.generate(self.num_samples, seed=self.seed))
+        logs.update({f"quality/{key}": value for key, value in _scalars(figures).items()})
