@@ -15,6 +15,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import flags  # noqa: E402
 
+from benchmarks import emit  # noqa: E402
+
 FLAGS = flags.FLAGS
 flags.DEFINE_string("preset", "dcgan_mnist", "preset whose networks and batch size to time")
 flags.DEFINE_integer("steps", 50, "training steps per timed repeat", lower_bound=1)
@@ -47,10 +49,7 @@ def main(argv):
         f"| {FLAGS.preset} | {batch} | {FLAGS.steps} x {FLAGS.repeats} | "
         f"{statistics.median(rates):.0f} | {min(rates):.0f} | {max(rates):.0f} |",
     ])
-    print(table)
-    if FLAGS.out:
-        with open(FLAGS.out, "w") as f:
-            f.write(table + "\n")
+    emit(table, FLAGS.out)
 
 
 if __name__ == "__main__":
