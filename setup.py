@@ -16,6 +16,7 @@ setup(
         "importlib_resources",  # tfds needs it at run time
         "tensorboard",  # tf.summary, used by the TensorBoard callback
         "numpy",
+        "h5py",  # preset packaging rewrites weight files (keras needs it too)
         "absl-py",
         "matplotlib",
     ],

@@ -34,7 +34,7 @@ def test_load_errors_are_one_line(tmp_path):
         (tmp_path / "empty", "holds no trained model"),
         (tmp_path / "file.txt", "is a file"),
         (str(tmp_path / "missing"), "does not exist"),
-        ("dcgan_mnist", "ships no weights yet"),
+        ("dcgan_cifar10", "ships no weights yet"),
         ("dcgan_mnst", "did you mean 'dcgan_mnist'"),
     ]
     for source, message in cases:

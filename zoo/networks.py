@@ -20,12 +20,16 @@ def _apply(x, blocks):
 
 
 def mlp_generator(latent_dim, output_shape, hidden=(1200, 1200), activation="relu",
-                  output_activation="tanh"):
-    """z -> dense layers -> an example of `output_shape` (tanh keeps images in [-1, 1])."""
+                  output_activation="tanh", normalize=False):
+    """z -> dense layers (with batch norm before each activation if `normalize`) -> an example
+    of `output_shape` (tanh keeps images in [-1, 1])."""
     z = keras.Input((latent_dim,), name="z")
     x = z
     for units in hidden:
-        x = layers.Dense(units, activation=activation)(x)
+        if normalize:
+            x = layers.Activation(activation)(batch_norm()(layers.Dense(units)(x)))
+        else:
+            x = layers.Dense(units, activation=activation)(x)
     x = layers.Dense(math.prod(output_shape), activation=output_activation)(x)
     return keras.Model(z, layers.Reshape(output_shape)(x), name="generator")
 

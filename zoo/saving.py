@@ -140,3 +140,39 @@ def _load_dir(model_dir):
     if os.path.exists(discriminator_file):
         gan.discriminator.load_weights(discriminator_file)
     return gan
+
+
+def package_preset(source, name, half_precision=True):
+    """Write the trained model at `source` (a run or saved-model folder) as the shipped preset
+    `name` in saved_models/: generator only, optionally stored as float16 (half the size; it
+    loads into float32 variables as the rounded values). Returns the sha256 to register."""
+    gan = load(source)
+    target = save(gan, os.path.join(preset_dir(), name), keep_discriminator=False,
+                  extra={"preset": name})
+    weights = os.path.join(target, GENERATOR_FILE)
+    if half_precision:
+        _rewrite_as_float16(weights)
+    return sha256_of(weights)
+
+
+def _rewrite_as_float16(path):
+    """Copy a weights .h5 with float32 arrays stored as float16 (HDF5 never shrinks a file in
+    place, so the copy is written beside it and renamed over it)."""
+    import h5py
+    import numpy as np
+
+    def copy(source, target):
+        target.attrs.update(source.attrs)
+        for key, item in source.items():
+            if isinstance(item, h5py.Group):
+                copy(item, target.create_group(key))
+            else:
+                values = item[()]
+                if isinstance(values, np.ndarray) and values.dtype == np.float32:
+                    values = values.astype(np.float16)
+                target.create_dataset(key, data=values).attrs.update(item.attrs)
+
+    staging = path + ".float16"
+    with h5py.File(path, "r") as source, h5py.File(staging, "w") as target:
+        copy(source, target)
+    os.replace(staging, path)

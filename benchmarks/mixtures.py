@@ -1,0 +1,102 @@
+"""Mode collapse on the 2-D mixtures, in the setting of PacGAN's Table 1 (Lin et al. 2018).
+
+    python -m benchmarks.mixtures --models=gan --trials=10 --out=benchmarks/results/mixtures.md
+
+For each model and each of ring8 and grid25, trains the model's preset for that mixture
+(`<model>_ring8`, `<model>_grid25`) `--trials` times with seeds 0, 1, ..., measures 2500
+samples each time (zoo.metrics.mixture_statistics: modes captured, share of high-quality
+samples, reverse KL to uniform) and prints mean ± std over the trials, beside the rows the
+PacGAN paper published.
+"""
+
+import os
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+from absl import flags  # noqa: E402
+
+from benchmarks import emit  # noqa: E402
+
+FLAGS = flags.FLAGS
+
+
+# PacGAN (Lin et al. 2018), Table 1: modes, high-quality samples (%), reverse KL.
+PUBLISHED = {
+    ("GAN", "ring8"): (6.3, 98.2, 0.45), ("GAN", "grid25"): (17.3, 94.8, 0.70),
+    ("PacGAN4", "ring8"): (7.8, 95.9, 0.07), ("PacGAN4", "grid25"): (24.8, 93.6, 0.04),
+}
+MAX_MODES = {"ring8": 8, "grid25": 25}
+
+
+def run_trials(model, dataset, trials, epochs=None):
+    """Figures of `trials` seeded runs of the preset `<model>_<dataset>`."""
+    from zoo import training
+
+    results = []
+    for seed in range(trials):
+        start = time.perf_counter()
+        with tempfile.TemporaryDirectory() as run:
+            _, summary = training.train(preset=f"{model}_{dataset}", seed=seed, epochs=epochs,
+                                        verbose=0, output_dir=os.path.join(run, "run"))
+        figures = dict(summary["metrics"], seconds=time.perf_counter() - start)
+        print(f"{model} {dataset} seed {seed}: {figures['modes']} modes, "
+              f"{100 * figures['high_quality']:.1f}% high quality, reverse KL "
+              f"{figures['reverse_kl']:.3f}, {figures['seconds']:.0f} s", flush=True)
+        results.append(figures)
+    return results
+
+
+def _mean_std(values, scale=1.0, digits=2):
+    values = scale * np.asarray(values, dtype=np.float64)
+    defined = values[np.isfinite(values)]
+    if not defined.size:
+        return "undefined"
+    text = f"{defined.mean():.{digits}f} ± {defined.std():.{digits}f}"
+    # The reverse KL is undefined for a trial without a single high-quality sample.
+    return text if defined.size == values.size else f"{text} ({defined.size} of {values.size} trials)"
+
+
+def table(measured, trials):
+    rows = ["| model | mixture | modes | high-quality samples (%) | reverse KL | trials | "
+            "minutes per trial |", "|---|---|---|---|---|---|---|"]
+    for (model, dataset), results in measured.items():
+        rows.append(
+            f"| {model} (ours) | {dataset} | {_mean_std([r['modes'] for r in results], digits=1)}"
+            f" / {MAX_MODES[dataset]} | {_mean_std([r['high_quality'] for r in results], 100, 1)}"
+            f" | {_mean_std([r['reverse_kl'] for r in results])} | {trials} | "
+            f"{np.mean([r['seconds'] for r in results]) / 60:.1f} |")
+    for (model, dataset), (modes, quality, kl) in PUBLISHED.items():
+        if dataset in {d for _, d in measured}:
+            rows.append(f"| {model} (PacGAN paper) | {dataset} | {modes} / {MAX_MODES[dataset]} | "
+                        f"{quality} | {kl} | 10 | |")
+    return "\n".join(rows)
+
+
+def main(argv):
+    del argv
+    measured = {}
+    for model in FLAGS.models:
+        for dataset in FLAGS.datasets:
+            measured[(model, dataset)] = run_trials(model, dataset, FLAGS.trials, FLAGS.epochs)
+    text = table(measured, FLAGS.trials)
+    emit(text, FLAGS.out, {f"{model} {dataset}": results
+                           for (model, dataset), results in measured.items()})
+
+
+def define_flags():
+    """The command line's flags (defined only when run as a script, so tests can import)."""
+    flags.DEFINE_list("models", ["gan"], "models whose <model>_ring8 and <model>_grid25 presets to run")
+    flags.DEFINE_list("datasets", ["ring8", "grid25"], "mixtures to run")
+    flags.DEFINE_integer("trials", 10, "trials (seeds 0..trials-1) per model and mixture", lower_bound=1)
+    flags.DEFINE_integer("epochs", None, "override the presets' epochs (for a quick look)")
+    flags.DEFINE_string("out", None, "also write the table to this file")
+
+
+if __name__ == "__main__":
+    define_flags()
+    from zoo.cli import run_main
+
+    run_main(main)

@@ -1,0 +1,14 @@
+"""The benchmarks' code paths, on runs short enough for the suite (their figures come from
+the full runs in benchmarks/results/)."""
+
+from benchmarks import mixtures
+
+
+def test_mixtures_benchmark_trains_measures_and_tabulates_beside_the_paper():
+    results = mixtures.run_trials("gan", "ring8", trials=1, epochs=1)
+    assert set(results[0]) >= {"modes", "high_quality", "reverse_kl", "seconds"}
+    assert 0 <= results[0]["modes"] <= 8
+    text = mixtures.table({("gan", "ring8"): results}, trials=1)
+    assert "| gan (ours) | ring8 |" in text
+    assert "| GAN (PacGAN paper) | ring8 | 6.3 / 8 | 98.2 | 0.45 |" in text
+    assert "grid25" not in text  # only the mixtures that were run

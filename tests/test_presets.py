@@ -1,0 +1,84 @@
+"""The pretrained presets shipped in saved_models/."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import zoo
+from tests.conftest import REPO, needs_mnist
+from tiny import TINY_CONFIGS
+
+SHIPPED = ["dcgan_mnist", "gan_mnist"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_a_shipped_preset_generates_offline_in_a_fresh_process(name, tmp_path):
+    # No data or download settings: the preset needs nothing beyond the repository.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZOO_")}
+    code = (f"import zoo, numpy as np; images = zoo.load({name!r}).generate(64); "
+            "print(images.shape, float(images.min()), float(images.max()), float(images.std()))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    shape, low, high, spread = result.stdout.strip().rsplit(" ", 3)
+    assert shape == "(64, 28, 28, 1)"
+    assert -1 <= float(low) < float(high) <= 1 and float(spread) > 0.1
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_a_shipped_preset_records_its_command_scores_and_checksum(name):
+    preset = zoo.get_preset(name)
+    assert preset.weights and len(preset.sha256) == 64
+    assert preset.metadata["trained_with"].startswith("python train.py --preset=" + name)
+    assert preset.metadata["scores"]["classifier_fid"] > 0
+    size = os.path.getsize(os.path.join(REPO, "saved_models", preset.weights,
+                                        "generator.weights.h5"))
+    assert size < 8 << 20  # a few MB
+
+
+def test_a_damaged_preset_is_refused(tmp_path, monkeypatch):
+    preset = zoo.get_preset("dcgan_mnist")
+    shutil.copytree(os.path.join(REPO, "saved_models", preset.weights), tmp_path / preset.weights)
+    weights = tmp_path / preset.weights / "generator.weights.h5"
+    with open(weights, "r+b") as f:
+        f.seek(weights.stat().st_size // 2)
+        f.write(b"\x01\x02\x03\x04")
+    monkeypatch.setenv("ZOO_PRESET_DIR", str(tmp_path))
+    with pytest.raises(zoo.ZooError, match=f"expected {preset.sha256}"):
+        zoo.load("dcgan_mnist")
+
+
+def test_packaging_a_preset_stores_float16_weights_that_load(tmp_path, monkeypatch):
+    from zoo.saving import package_preset, sha256_of
+
+    gan = zoo.create("dcgan", **TINY_CONFIGS["dcgan"], name="dcgan_tiny")
+    zoo.save(gan, tmp_path / "run" / "model")
+    monkeypatch.setenv("ZOO_PRESET_DIR", str(tmp_path / "presets"))
+    digest = package_preset(tmp_path / "run", "dcgan_tiny")
+    folder = tmp_path / "presets" / "dcgan_tiny"
+    assert sorted(os.listdir(folder)) == ["config.json", "generator.weights.h5"]
+    assert digest == sha256_of(folder / "generator.weights.h5")
+    import h5py
+
+    with h5py.File(folder / "generator.weights.h5") as f:
+        kernel = f["layers/dense/vars/0"]
+        assert kernel.dtype == np.float16
+    loaded = zoo.load(folder)
+    np.testing.assert_allclose(loaded.generate(4, seed=3), gan.generate(4, seed=3), atol=2e-2)
+    assert json.loads((folder / "config.json").read_text())["preset"] == "dcgan_tiny"
+
+
+@needs_mnist
+def test_dcgan_mnist_scores_are_what_a_fresh_measurement_gives():
+    from benchmarks.quality import measure
+
+    recorded = zoo.get_preset("dcgan_mnist").metadata["scores"]
+    fresh = measure([("dcgan_mnist", zoo.load("dcgan_mnist"))])["dcgan_mnist"]
+    assert fresh["fid"] == pytest.approx(recorded["classifier_fid"], rel=1e-3)
+    assert fresh["precision"] == pytest.approx(recorded["precision"], abs=1e-3)
+    assert fresh["recall"] == pytest.approx(recorded["recall"], abs=1e-3)
