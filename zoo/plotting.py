@@ -25,15 +25,30 @@ def image_grid(images, columns=None):
 
 
 def save_samples(samples, path, title=None):
-    """Write `samples` as a PNG: a grid for images, a histogram (1-D) or scatter (2-D) otherwise."""
+    """Write `samples` as a PNG: a grid for images, a histogram (1-D) or scatter (2-D) otherwise.
+
+    The picture is written beside `path` and renamed onto it, so a crash never leaves half a PNG.
+    """
     samples = np.asarray(samples)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    staging = path + ".tmp"
+    try:
+        _draw(samples, staging, title)
+        os.replace(staging, path)
+    finally:
+        if os.path.exists(staging):
+            os.remove(staging)
+    return path
+
+
+def _draw(samples, path, title):
     if samples.ndim == 4:
         grid = image_grid(samples)
         if grid.shape[-1] == 1:
             grid = grid[..., 0]
-        plt.imsave(path, grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=255)
-        return path
+        plt.imsave(path, grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=255,
+                   format="png")
+        return
     figure, axes = plt.subplots(figsize=(4, 4), dpi=100)
     if samples.shape[-1] == 1:
         axes.hist(samples[:, 0], bins=60, density=True, color="tab:blue")
@@ -43,6 +58,5 @@ def save_samples(samples, path, title=None):
     if title:
         axes.set_title(title)
     figure.tight_layout()
-    figure.savefig(path)
+    figure.savefig(path, format="png")
     plt.close(figure)
-    return path

@@ -8,7 +8,8 @@ where it stopped. At the end it saves the model and exports the generator for TF
 
 Run directory:
     run.json         the resolved settings (a resume must keep the model and data)
-    checkpoint/      keras BackupAndRestore state (weights, both optimizers, epoch)
+    checkpoint/      epoch_NNNN/: weights, both optimizers and the epoch, each written whole
+                     (zoo.recovery.CrashSafeBackup); the newest two are kept
     logs/            TensorBoard
     samples/         epoch_0001.png, ...
     model/           the trained model (zoo.load(run_dir) reads it)
@@ -22,6 +23,7 @@ import contextlib
 import inspect
 import json
 import os
+import shutil
 import sys
 import tempfile
 
@@ -29,6 +31,7 @@ import keras
 import tensorflow as tf
 from absl import logging
 
+from zoo import recovery
 from zoo.errors import ZooError
 from zoo.metrics.quality import SampleQuality, evaluator_for
 from zoo.serving import export
@@ -39,7 +42,8 @@ from zoo.saving import FINAL_MODEL_DIR, save
 # Training settings a preset or the caller may set, with the values used when none does.
 TRAIN_DEFAULTS = dict(batch_size=64, epochs=10, steps_per_epoch=None, g_lr=2e-4, d_lr=2e-4,
                       beta_1=0.5, beta_2=0.999, lr_decay=None, image_size=None,
-                      steps_per_execution=1, eval_every=0)
+                      steps_per_execution=1, eval_every=0, max_rollbacks=3,
+                      rollback_lr_factor=0.5)
 # Overrides that belong to the model's constructor rather than to the training loop.
 MODEL_OVERRIDES = ("latent_dim", "d_steps", "loss", "label_smoothing")
 STRATEGIES = ("none", "mirrored", "multiworker")
@@ -83,6 +87,11 @@ def resolve(model=None, dataset=None, preset=None, **overrides):
 
 
 def _check_settings(settings):
+    if not isinstance(settings["max_rollbacks"], int) or settings["max_rollbacks"] < 0:
+        raise ZooError(f"max_rollbacks must be 0 (stop at the first divergence) or a positive "
+                       f"integer, got {settings['max_rollbacks']!r}")
+    if not 0 < settings["rollback_lr_factor"] <= 1:
+        raise ZooError(f"rollback_lr_factor must be in (0, 1], got {settings['rollback_lr_factor']!r}")
     for key in ("batch_size", "epochs", "steps_per_execution"):
         if not isinstance(settings[key], int) or settings[key] < 1:
             raise ZooError(f"{key} must be a positive integer, got {settings[key]!r}")
@@ -165,9 +174,29 @@ def _read_json(path, default=None):
 
 
 def _checkpointed_epoch(output_dir):
-    """Epochs completed by the last checkpoint (BackupAndRestore's record), 0 without one."""
-    metadata = _read_json(os.path.join(output_dir, CHECKPOINT_DIR, "training_metadata.json"), {})
-    return int(metadata.get("epoch", 0))
+    """Epochs completed by the newest checkpoint, 0 without one."""
+    return recovery.checkpointed_epoch(os.path.join(output_dir, CHECKPOINT_DIR))
+
+
+# Room for what a run writes besides its checkpoints: logs, sample grids, the export's graph.
+FILES_MARGIN_BYTES = 16 << 20
+
+
+def _check_free_space(gan, paths, keep_checkpoints):
+    """Refuse to start when the disk can't hold the run's files (a rough upper estimate)."""
+    state = sum(int(v.numpy().nbytes) for v in gan.weights + gan.d_optimizer.variables
+                + gan.g_optimizer.variables)
+    generator = sum(int(v.numpy().nbytes) for v in gan.generator.weights)
+    # keep_checkpoints whole ones and one being written, the final model, the export.
+    needed = state * (keep_checkpoints + 1) + state + generator + FILES_MARGIN_BYTES
+    for path in paths:
+        existing = os.path.abspath(path)
+        while not os.path.exists(existing):
+            existing = os.path.dirname(existing)
+        free = shutil.disk_usage(existing).free
+        if free < needed:
+            raise ZooError(f"{existing} has {free / 2**20:.0f} MiB free but this run needs about "
+                           f"{needed / 2**20:.0f} MiB: make room or pick another --output_dir")
 
 
 def _write_json(path, value):
@@ -215,8 +244,8 @@ def _optimizer(lr, settings, total_steps, loss_scaling):
 class EpochHistory(keras.callbacks.Callback):
     """history.json: one entry of logs per epoch, across resumed calls of `fit`.
 
-    It is written before the checkpoint (it comes first among the callbacks) and cut back to
-    the checkpoint's epoch when a run resumes, so an epoch run again after a crash is listed once.
+    It is written before the checkpoint and cut back to the checkpoint's epoch when a run
+    resumes, so an epoch run again after a crash is listed once.
     """
 
     def __init__(self, path, restored_epoch):
@@ -225,6 +254,8 @@ class EpochHistory(keras.callbacks.Callback):
         self.epochs = _read_json(path, [])[:restored_epoch]
 
     def on_epoch_end(self, epoch, logs=None):
+        if not recovery.finite(logs):  # a diverged epoch is rolled back, not recorded
+            return
         self.epochs = self.epochs[:epoch] + [{k: float(v) for k, v in (logs or {}).items()}]
         _write_json(self.path, self.epochs)
 
@@ -232,6 +263,15 @@ class EpochHistory(keras.callbacks.Callback):
         """{metric: [value per epoch]}, the layout of keras' History."""
         return {key: [entry.get(key) for entry in self.epochs]
                 for key in dict.fromkeys(k for entry in self.epochs for k in entry)}
+
+
+class FlushedTensorBoard(keras.callbacks.TensorBoard):
+    """TensorBoard whose epoch scalars reach the disk at the end of the epoch, before the
+    checkpoint (the summary writer would otherwise hold them for up to two minutes)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        self._train_writer.flush()  # keras' writer, made on first use
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -243,6 +283,8 @@ class SampleGrid(keras.callbacks.Callback):
         self.count = count
 
     def on_epoch_end(self, epoch, logs=None):
+        if not recovery.finite(logs):
+            return
         samples = self.model.generate(self.count, seed=SAMPLE_SEED)
         save_samples(samples, os.path.join(self.directory, f"epoch_{epoch + 1:04d}.png"),
                      title=f"epoch {epoch + 1}")
@@ -265,8 +307,14 @@ def _json_ready(value):
 
 def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resume=False,
           distribute="none", seed=None, export_dir=None, data_dir=None, manual_dir=None,
-          jit_compile=False, mixed_precision="float32", verbose=None, strategy=None, **overrides):
-    """Train and return (model, summary). See the module docstring for what is written."""
+          jit_compile=False, mixed_precision="float32", verbose=None, strategy=None,
+          callbacks=(), **overrides):
+    """Train and return (model, summary). See the module docstring for what is written.
+
+    `callbacks` are keras callbacks to add to the run's own. A loss that turns NaN or infinite
+    stops the epoch; training goes back to the last checkpoint with both learning rates times
+    `rollback_lr_factor`, at most `max_rollbacks` times (`summary["rollbacks"]` lists them).
+    """
     model, dataset, model_kwargs, settings, preset = resolve(model, dataset, preset, **overrides)
     if mixed_precision not in PRECISIONS:
         raise ZooError(f"mixed_precision must be one of {PRECISIONS}, got {mixed_precision!r}")
@@ -334,8 +382,8 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                     g_optimizer=_optimizer(settings["g_lr"], settings, total_steps, loss_scaling),
                     jit_compile=jit_compile, steps_per_execution=settings["steps_per_execution"])
 
-    checkpoint = keras.callbacks.BackupAndRestore(os.path.join(output_dir, CHECKPOINT_DIR),
-                                                  double_checkpoint=True, delete_checkpoint=False)
+    checkpoint_dir = os.path.join(output_dir, CHECKPOINT_DIR)
+    checkpoint = recovery.CrashSafeBackup(checkpoint_dir)
     restored_epoch = _checkpointed_epoch(output_dir)
     result_file = os.path.join(output_dir, RESULT_FILE)
     finished = _read_json(result_file) if restored_epoch >= settings["epochs"] else None
@@ -348,6 +396,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         finished["note"] = (f"this run already finished {epochs}, nothing to do; "
                             f"pass --epochs larger than {restored_epoch} to train on")
         return gan, finished
+    _check_free_space(gan, [output_dir] + ([export_dir] if export_dir else []), checkpoint.keep)
     _write_record(output_dir, record)  # only now: a refused run leaves nothing behind
     planned_epochs = previous_record["train"]["epochs"] if previous_record else settings["epochs"]
     if settings["lr_decay"] and 0 < restored_epoch < settings["epochs"] != planned_epochs:
@@ -359,28 +408,63 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
     evaluate = evaluator_for(dataset, gan.sample_shape, data_dir=data_dir, manual_dir=manual_dir)
     history = EpochHistory(os.path.join(output_dir, HISTORY_FILE), restored_epoch)
     callbacks = [
-        # First, so that the history, the checkpoint's and TensorBoard's logs hold its figures.
+        *callbacks,
+        # First of the run's own, so that the history, the checkpoint's and TensorBoard's logs
+        # hold its figures.
         *([SampleQuality(evaluate, spec.eval_samples, settings["eval_every"], SAMPLE_SEED + 1)]
           if evaluate and settings["eval_every"] else []),
-        history,  # before the checkpoint: see EpochHistory
-        checkpoint,
-        keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), write_graph=False),
+        # Everything an epoch writes is written before its checkpoint, which commits it: a run
+        # killed in between trains that epoch again and writes it again, and loses nothing.
+        history,
+        FlushedTensorBoard(os.path.join(output_dir, "logs"), write_graph=False),
         SampleGrid(os.path.join(output_dir, "samples"), 64 if spec.kind == "image" else 2000),
+        checkpoint,
     ]
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
-    gan.fit(train_data, epochs=settings["epochs"], steps_per_epoch=settings["steps_per_epoch"],
-            callbacks=callbacks, shuffle=False, verbose=verbose)
+    with recovery.disk_errors(checkpoint_dir):
+        rollbacks = _fit_rolling_back(gan, train_data, settings, callbacks, checkpoint, verbose)
 
-    # Keras trains nothing when the checkpoint is at or past --epochs (a run that crashed
-    # after its last epoch): it is saved and exported all the same.
-    summary = {"output_dir": output_dir, "completed_epochs": _checkpointed_epoch(output_dir),
-               "history": history.as_columns()}
-    if evaluate is not None:
-        summary["metrics"] = evaluate(gan.generate(spec.eval_samples, seed=SAMPLE_SEED + 1))
-        _write_json(os.path.join(output_dir, "metrics.json"), summary["metrics"])
-    summary["model_dir"] = save(gan, os.path.join(output_dir, FINAL_MODEL_DIR),
-                                extra={"dataset": dataset, "preset": record["preset"]})
-    summary["export"] = export(gan, export_dir or os.path.join(output_dir, "export"))
-    _write_json(result_file, summary)
+        # Keras trains nothing when the checkpoint is at or past --epochs (a run that crashed
+        # after its last epoch): it is saved and exported all the same.
+        summary = {"output_dir": output_dir, "completed_epochs": _checkpointed_epoch(output_dir),
+                   "history": history.as_columns()}
+        if rollbacks:
+            summary["rollbacks"] = rollbacks
+        if evaluate is not None:
+            summary["metrics"] = evaluate(gan.generate(spec.eval_samples, seed=SAMPLE_SEED + 1))
+            _write_json(os.path.join(output_dir, "metrics.json"), summary["metrics"])
+        summary["model_dir"] = save(gan, os.path.join(output_dir, FINAL_MODEL_DIR),
+                                    extra={"dataset": dataset, "preset": record["preset"]})
+        summary["export"] = export(gan, export_dir or os.path.join(output_dir, "export"))
+        _write_json(result_file, summary)
     return gan, summary
+
+
+def _fit_rolling_back(gan, train_data, settings, callbacks, checkpoint, verbose):
+    """`gan.fit`, started again from the last checkpoint each time a loss turns non-finite.
+
+    Returns the rollbacks made, one dict each; raises a ZooError when a divergence follows
+    `max_rollbacks` of them."""
+    rollbacks = []
+    learning_rate_scale = 1.0
+    while True:
+        guard = recovery.DivergenceGuard(learning_rate_scale)
+        # The guard goes after the checkpoint, whose restore must come before its rate change.
+        gan.fit(train_data, epochs=settings["epochs"], steps_per_epoch=settings["steps_per_epoch"],
+                callbacks=[*callbacks, guard], shuffle=False, verbose=verbose)
+        if guard.diverged_at is None:
+            return rollbacks
+        epoch, step, logs = guard.diverged_at
+        losses = ", ".join(f"{name} {value:g}" for name, value in logs.items())
+        restored = _checkpointed_epoch(os.path.dirname(checkpoint.backup_dir))
+        if len(rollbacks) == settings["max_rollbacks"]:
+            raise ZooError(f"training diverged at epoch {epoch}, step {step} ({losses}) after "
+                           f"{len(rollbacks)} rollbacks; the checkpoint of epoch {restored} is "
+                           "intact: lower --g_lr and --d_lr and run again with --resume")
+        learning_rate_scale = settings["rollback_lr_factor"]
+        rollbacks.append({"epoch": epoch, "step": step, "losses": losses, "restored_epoch": restored,
+                          "learning_rate_factor": learning_rate_scale})
+        logging.warning("a loss became non-finite at epoch %d, step %d (%s): rolling back to the "
+                        "checkpoint of epoch %d with the learning rates times %g", epoch, step,
+                        losses, restored, learning_rate_scale)

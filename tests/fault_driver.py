@@ -1,0 +1,38 @@
+"""train.py, pausing inside every checkpoint write so that a test can kill -9 it there.
+
+    ZOO_WRITE_MARKER=/tmp/marker python tests/fault_driver.py --model=gan_1d ...
+
+When a checkpoint's weights are written (its metadata not yet, its folder not yet renamed
+into place) the driver appends a line to the marker file and sleeps
+for ZOO_WRITE_PAUSE seconds (default 1).
+"""
+
+import os
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+import keras  # noqa: E402
+
+from zoo import training  # noqa: E402
+
+_save_weights = keras.Model.save_weights
+
+
+def _save_weights_and_pause(model, filepath, *args, **kwargs):
+    _save_weights(model, filepath, *args, **kwargs)
+    if f"{os.sep}{training.CHECKPOINT_DIR}{os.sep}" in os.fspath(filepath):
+        with open(os.environ["ZOO_WRITE_MARKER"], "a") as marker:
+            marker.write(f"{filepath}\n")
+        time.sleep(float(os.environ.get("ZOO_WRITE_PAUSE", "1")))
+
+
+keras.Model.save_weights = _save_weights_and_pause
+
+if __name__ == "__main__":
+    sys.argv[0] = os.path.join(REPO, "train.py")
+    import train
+
+    train.run()

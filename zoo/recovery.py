@@ -1,0 +1,204 @@
+"""Training that survives being killed, and that notices when it diverges.
+
+- `CrashSafeBackup`: keras' BackupAndRestore with every checkpoint written whole or not at
+  all. Keras writes `latest.weights.h5` and `training_metadata.json` in place, one after the
+  other, so a kill can leave a half-written weights file, or new weights beside the old
+  epoch number (that epoch is then trained twice). Here each checkpoint is a folder
+  `epoch_NNNN/` written under a temporary name, flushed to disk and renamed into place; the
+  newest `keep` folders stay. A resume loads the newest folder that loads, falling back to
+  the one before if the newest is damaged, and clears what a killed write left behind.
+- `DivergenceGuard`: stops the epoch as soon as a logged loss is NaN or infinite, so that the
+  trainer can roll back to the last checkpoint; epoch-end callbacks skip a non-finite epoch
+  (`finite(logs)`), so no checkpoint, sample grid or history entry is made from it.
+- `disk_errors()`: an OSError from a write (disk full, file too large, read-only or
+  unwritable folder) becomes one `ZooError` line that says which checkpoint is intact.
+"""
+
+import contextlib
+import errno
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+
+import keras
+from absl import logging
+
+from zoo.errors import ZooError
+
+WEIGHTS_FILE = "state.weights.h5"  # the model's variables and both optimizers' state
+METADATA_FILE = "training_metadata.json"
+_CHECKPOINT = re.compile(r"^epoch_(\d{4,})$")
+STAGING_PREFIX = ".staging-"
+# Errors of the disk, not of the program: they get a one-line message, not a traceback.
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM,
+               errno.EIO}
+
+
+def finite(logs):
+    """Whether every number in a callback's logs is finite (None and {} count as finite)."""
+    return all(math.isfinite(float(value)) for value in (logs or {}).values()
+               if hasattr(value, "__float__"))
+
+
+def _fsync(path):
+    """Flush a file, or a folder's entries, to the disk (so a rename is not kept without them)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def checkpoints(directory):
+    """[(epoch, folder)] of the whole checkpoints in `directory`, newest first."""
+    if not os.path.isdir(directory):
+        return []
+    found = [(int(match.group(1)), os.path.join(directory, name))
+             for name in os.listdir(directory) if (match := _CHECKPOINT.match(name))]
+    return sorted(found, reverse=True)
+
+
+def checkpointed_epoch(directory):
+    """Epochs completed by the newest checkpoint in `directory` (0 without one)."""
+    for epoch, folder in checkpoints(directory):
+        if os.path.isfile(os.path.join(folder, WEIGHTS_FILE)):
+            return epoch
+    return 0
+
+
+class CrashSafeBackup(keras.callbacks.BackupAndRestore):
+    """Per-epoch checkpoints that a kill at any moment leaves whole (see the module docstring).
+
+    Before the first epoch of a new run it writes `epoch_0000`, so that a run that diverges in
+    its first epoch has a state to roll back to.
+    """
+
+    def __init__(self, backup_dir, keep=2):
+        super().__init__(backup_dir, save_freq="epoch", delete_checkpoint=False)
+        if keep < 1:
+            raise ValueError(f"keep must be at least 1, got {keep}")
+        self.keep = keep
+        self.restored_epoch = 0
+
+    # ------------------------------------------------------------------ restore
+    def on_train_begin(self, logs=None):
+        self._clear_staging()
+        self.restored_epoch = self._restore()
+        self._current_epoch = self.restored_epoch
+        if not checkpoints(self.backup_dir):
+            self._save_model()
+
+    def _restore(self):
+        """Load the newest checkpoint that loads; return its epoch (0 without one)."""
+        for epoch, folder in checkpoints(self.backup_dir):
+            try:
+                with open(os.path.join(folder, METADATA_FILE)) as f:
+                    recorded = int(json.load(f)["epoch"])
+                if recorded != epoch:
+                    raise ValueError(f"records epoch {recorded}")
+                self.model.load_weights(os.path.join(folder, WEIGHTS_FILE))
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                logging.warning("checkpoint %s can't be loaded (%s); trying the one before",
+                                folder, str(error).splitlines()[0])
+                continue
+            self.model._initial_epoch = epoch
+            return epoch
+        if checkpoints(self.backup_dir):
+            raise ZooError(f"no checkpoint in {self.backup_dir} can be loaded (see the warnings "
+                           "above): restore it, or delete the run directory to start over")
+        self.model._initial_epoch = 0
+        return 0
+
+    def _clear_staging(self):
+        if os.path.isdir(self.backup_dir):
+            for name in os.listdir(self.backup_dir):
+                if name.startswith(STAGING_PREFIX):
+                    shutil.rmtree(os.path.join(self.backup_dir, name), ignore_errors=True)
+
+    # ------------------------------------------------------------------ save
+    def on_epoch_end(self, epoch, logs=None):
+        if not finite(logs):  # a diverged epoch: the rollback goes to the checkpoint before it
+            return
+        super().on_epoch_end(epoch, logs)
+
+    def _save_model(self):
+        os.makedirs(self.backup_dir, exist_ok=True)
+        final = os.path.join(self.backup_dir, f"epoch_{self._current_epoch:04d}")
+        staging = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.backup_dir)
+        try:
+            weights = os.path.join(staging, WEIGHTS_FILE)
+            self.model.save_weights(weights, overwrite=True)
+            metadata = os.path.join(staging, METADATA_FILE)
+            with open(metadata, "w") as f:
+                json.dump({"epoch": self._current_epoch}, f)
+            for path in (weights, metadata, staging):
+                _fsync(path)
+            if os.path.exists(final):  # the same epoch again (a run resumed past its end)
+                shutil.rmtree(final)
+            os.rename(staging, final)
+            _fsync(self.backup_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        for _, older in checkpoints(self.backup_dir)[self.keep:]:
+            shutil.rmtree(older, ignore_errors=True)
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stops training at the first non-finite logged loss and remembers where.
+
+    `learning_rate_scale` multiplies both optimizers' learning rates when training begins
+    (after the checkpoint is restored): the trainer passes its rollback factor on the fit that
+    follows a divergence.
+    """
+
+    def __init__(self, learning_rate_scale=1.0):
+        super().__init__()
+        self.learning_rate_scale = learning_rate_scale
+        self.diverged_at = None  # (epoch, batch, logs) of the first non-finite loss
+        self._epoch = 0
+
+    def on_train_begin(self, logs=None):
+        if self.learning_rate_scale != 1.0:
+            for optimizer in (self.model.d_optimizer, self.model.g_optimizer):
+                if not scale_learning_rate(optimizer, self.learning_rate_scale):
+                    logging.warning("%s follows a learning-rate schedule, which is kept as it "
+                                    "is after the rollback", optimizer.name)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.diverged_at is None and not finite(logs):
+            self.diverged_at = (self._epoch + 1, batch + 1,
+                                {k: float(v) for k, v in logs.items() if hasattr(v, "__float__")})
+            self.model.stop_training = True
+
+
+def scale_learning_rate(optimizer, factor):
+    """Multiply an optimizer's constant learning rate by `factor`; False for a schedule."""
+    inner = getattr(optimizer, "inner_optimizer", optimizer)  # a LossScaleOptimizer's own
+    try:
+        inner.learning_rate = float(inner.learning_rate) * factor
+    except TypeError:  # keras refuses to set the rate of a schedule
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def disk_errors(checkpoint_dir):
+    """Turn a failed write into one ZooError line naming the intact checkpoint."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in DISK_ERRNOS:
+            raise
+        where = error.filename or "the run's files"
+        epoch = checkpointed_epoch(checkpoint_dir)
+        raise ZooError(f"could not write {where}: {os.strerror(error.errno)}; the checkpoint of epoch "
+                       f"{epoch} is intact: make room (or fix the folder's permissions) and run "
+                       "the same command with --resume") from None
+
