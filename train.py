@@ -36,6 +36,10 @@ flags.DEFINE_enum("distribute", "none", ["none", "mirrored", "multiworker"],
                   "tf.distribute strategy (multiworker reads TF_CONFIG)")
 flags.DEFINE_integer("eval_every", None, "also measure samples every N epochs and log the figures "
                      "(default 0: only after training)", lower_bound=0)
+flags.DEFINE_integer("max_rollbacks", None, "times a run that diverges (a NaN or infinite loss) "
+                     "goes back to its last checkpoint before it stops (default 3)", lower_bound=0)
+flags.DEFINE_float("rollback_lr_factor", None, "multiply the learning rates by this at each "
+                   "rollback (default 0.5)", lower_bound=0.0, upper_bound=1.0)
 flags.DEFINE_boolean("jit_compile", False, "compile the train step with XLA")
 flags.DEFINE_enum("mixed_precision", "float32", ["float32", "bfloat16", "float16"],
                   "compute dtype (float16 adds loss scaling)")
@@ -48,7 +52,8 @@ flags.DEFINE_string("manual_dir", None, "folder with a dataset's original files,
                     "preparation (default: $ZOO_MANUAL_DIR)")
 
 OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d_lr", "d_steps",
-             "loss", "label_smoothing", "image_size", "eval_every")
+             "loss", "label_smoothing", "image_size", "eval_every", "max_rollbacks",
+             "rollback_lr_factor")
 
 
 def main(argv):
@@ -67,6 +72,11 @@ def main(argv):
         **{name: FLAGS[name].value for name in OVERRIDES})
     if "note" in summary:
         print(summary["note"])
+    for rollback in summary.get("rollbacks", []):
+        print(f"recovered: a loss became non-finite at epoch {rollback['epoch']}, step "
+              f"{rollback['step']}; training went back to the checkpoint of epoch "
+              f"{rollback['restored_epoch']} with the learning rates times "
+              f"{rollback['learning_rate_factor']:g}")
     for name, value in summary.get("metrics", {}).items():
         print(f"{name}: {value:.4f}" if isinstance(value, float) else f"{name}: {value}")
     print(f"model saved to {summary['model_dir']}")

@@ -8,12 +8,15 @@ import json
 import os
 import random
 import resource
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from unittest import mock
 
 import h5py
+import keras
 import matplotlib.image
 import numpy as np
 import pytest
@@ -21,6 +24,7 @@ import tensorflow as tf
 
 from conftest import REPO
 from zoo import recovery, training
+from zoo.errors import ZooError
 
 DRIVER = os.path.join(REPO, "tests", "fault_driver.py")
 EPOCHS, STEPS = 6, 100
@@ -109,3 +113,100 @@ def test_kill_9_at_random_moments_and_inside_checkpoint_writes_loses_nothing(tmp
     samples = served.signatures["seeds"](seeds=tf.constant([1, 2], tf.int64))["samples"]
     np.testing.assert_allclose(samples.numpy(), gan.generate(1, seed=1).tolist()
                                + gan.generate(1, seed=2).tolist(), atol=1e-5)
+
+
+RING = dict(model="gan", dataset="ring8", epochs=3, steps_per_epoch=4, batch_size=32,
+            steps_per_execution=1, seed=0, verbose=0)
+
+
+class PoisonGenerator(keras.callbacks.Callback):
+    """Sets the generator's first kernel to NaN after a given step of a given epoch (1-based),
+    `times` times at most: the next step's losses are NaN."""
+
+    def __init__(self, epoch, step, times=1):
+        super().__init__()
+        self.epoch, self.step, self.times = epoch, step, times
+        self.poisoned = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.current_epoch = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (self.current_epoch, batch + 1) == (self.epoch, self.step) and self.poisoned < self.times:
+            kernel = self.model.generator.trainable_variables[0]
+            kernel.assign(tf.fill(kernel.shape, float("nan")))
+            self.poisoned += 1
+
+
+def test_a_nan_loss_rolls_back_to_the_last_checkpoint_with_lower_learning_rates(tmp_path):
+    run = tmp_path / "run"
+    with mock.patch.object(training.logging, "warning") as warning:
+        gan, summary = training.train(**RING, output_dir=str(run),
+                                      callbacks=[PoisonGenerator(epoch=2, step=1)])
+    # Step 2 of epoch 2 saw the NaN: back to the checkpoint of epoch 1, at half the rate.
+    assert summary["rollbacks"] == [{"epoch": 2, "step": 2, "losses": "d_loss nan, g_loss nan",
+                                     "restored_epoch": 1, "learning_rate_factor": 0.5}]
+    said = [c.args[0] % c.args[1:] for c in warning.call_args_list]
+    assert any("rolling back to the checkpoint of epoch 1 with the learning rates times 0.5" in s
+               for s in said), said
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(0.5 * 1e-4)
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(0.5 * 1e-4)
+    # The diverged epoch's step went with it: 3 epochs of 4 steps.
+    assert int(gan.g_optimizer.iterations) == 12
+    assert all(np.isfinite(w.numpy()).all() for w in gan.weights)
+    history = json.loads((run / training.HISTORY_FILE).read_text())
+    assert len(history) == 3 and all(np.isfinite(e["g_loss"]) for e in history)
+    assert sorted(os.listdir(run / "samples")) == [f"epoch_{e:04d}.png" for e in (1, 2, 3)]
+    assert summary["completed_epochs"] == 3 and summary["metrics"]["modes"] >= 0
+
+
+def test_a_run_that_keeps_diverging_stops_with_its_checkpoint_intact(tmp_path):
+    run = tmp_path / "run"
+    with pytest.raises(ZooError, match=r"diverged at epoch 2, step 2 .* after 1 rollbacks; the "
+                                       r"checkpoint of epoch 1 is intact: lower --g_lr"):
+        training.train(**RING, output_dir=str(run), max_rollbacks=1,
+                       callbacks=[PoisonGenerator(epoch=2, step=1, times=2)])
+    assert not (run / "model").exists() and not (run / "export").exists()  # nothing NaN kept
+    assert recovery.checkpointed_epoch(str(run / "checkpoint")) == 1
+    gan, summary = training.train(**RING, output_dir=str(run), resume=True)
+    assert summary["completed_epochs"] == 3 and "rollbacks" not in summary
+
+
+def test_a_damaged_newest_checkpoint_falls_back_to_the_one_before(tmp_path):
+    run = tmp_path / "run"
+    training.train(**{**RING, "epochs": 2}, output_dir=str(run))
+    newest = run / "checkpoint" / "epoch_0002" / recovery.WEIGHTS_FILE
+    newest.write_bytes(newest.read_bytes()[:1000])  # cut short, as by a failing disk
+    gan, summary = training.train(**RING, output_dir=str(run), resume=True)
+    assert int(gan.g_optimizer.iterations) == 12  # epoch 1's state, then epochs 2 and 3
+    assert summary["completed_epochs"] == 3
+
+    for folder in ("epoch_0002", "epoch_0003"):
+        (run / "checkpoint" / folder / recovery.WEIGHTS_FILE).write_bytes(b"")
+    with pytest.raises(ZooError, match="no checkpoint in .* can be loaded"):
+        training.train(**{**RING, "epochs": 4}, output_dir=str(run), resume=True)
+
+
+def test_a_disk_that_fills_up_gives_one_line_and_leaves_no_partial_checkpoint(tmp_path):
+    run = tmp_path / "run"
+
+    def limit_file_size():  # as a full disk would: writes past 256 KiB fail (EFBIG)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 10, 256 << 10))
+
+    result = subprocess.run(
+        [sys.executable, os.path.join(REPO, "train.py"), "--model=gan", "--dataset=ring8",
+         "--epochs=1", "--steps_per_epoch=2", f"--output_dir={run}"],
+        preexec_fn=limit_file_size, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: could not write") and "File too large" in last
+    assert "no checkpoint was written yet" in last and "--resume" in last
+    assert os.listdir(run / "checkpoint") == []  # the half-written one was removed
+
+
+def test_too_little_free_space_is_refused_before_anything_is_written(tmp_path):
+    full = shutil._ntuple_diskusage(total=10 << 30, used=10 << 30, free=1 << 20)
+    with mock.patch.object(training.shutil, "disk_usage", return_value=full):
+        with pytest.raises(ZooError, match=r"has 1 MiB free but this run needs about \d+ MiB"):
+            training.train(**RING, output_dir=str(tmp_path / "run"))
+    assert not (tmp_path / "run").exists()

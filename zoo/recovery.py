@@ -140,8 +140,10 @@ class CrashSafeBackup(keras.callbacks.BackupAndRestore):
                 shutil.rmtree(final)
             os.rename(staging, final)
             _fsync(self.backup_dir)
-        except BaseException:
+        except BaseException as error:
             shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(error, OSError) and error.filename is None:
+                error.filename = final  # h5py names the file only inside its message
             raise
         for _, older in checkpoints(self.backup_dir)[self.keep:]:
             shutil.rmtree(older, ignore_errors=True)
@@ -197,8 +199,9 @@ def disk_errors(checkpoint_dir):
         if error.errno not in DISK_ERRNOS:
             raise
         where = error.filename or "the run's files"
-        epoch = checkpointed_epoch(checkpoint_dir)
-        raise ZooError(f"could not write {where}: {os.strerror(error.errno)}; the checkpoint of epoch "
-                       f"{epoch} is intact: make room (or fix the folder's permissions) and run "
-                       "the same command with --resume") from None
+        kept = (f"the checkpoint of epoch {checkpointed_epoch(checkpoint_dir)} is intact"
+                if checkpoints(checkpoint_dir) else "no checkpoint was written yet")
+        raise ZooError(f"could not write {where}: {os.strerror(error.errno)}; {kept}: make room "
+                       "(or fix the folder's permissions) and run the same command with "
+                       "--resume") from None
 
