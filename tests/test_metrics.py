@@ -94,9 +94,9 @@ def test_class_statistics_of_an_even_and_a_collapsed_generator():
 
 
 def test_metrics_refuse_features_of_different_sizes():
-    with pytest.raises(ValueError, match="feature sizes differ"):
+    with pytest.raises(ZooError, match="feature sizes differ"):
         frechet_distance(np.zeros((5, 3)), np.zeros((5, 4)))
-    with pytest.raises(ValueError, match=r"\(N, D\)"):
+    with pytest.raises(ZooError, match=r"\(N, D\)"):
         kernel_distance(np.zeros(5), np.zeros((5, 4)))
 
 

@@ -34,9 +34,14 @@ def export(gan, export_dir, name=None, version=None):
     """Write the generator's SavedModel and return its versioned path."""
     name = name or gan.name
     model_base = os.path.join(os.path.abspath(export_dir), name)
-    if os.path.exists(model_base) and not os.path.isdir(model_base):
-        raise ZooError(f"{model_base} is a file; pass another --export_dir")
-    os.makedirs(model_base, exist_ok=True)
+    for folder in (os.path.abspath(export_dir), model_base):
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            raise ZooError(f"{folder} is a file; pass another --export_dir")
+    try:
+        os.makedirs(model_base, exist_ok=True)
+    except OSError as error:
+        raise ZooError(f"can't make {model_base} ({error.strerror}); pass another "
+                       "--export_dir") from None
     version = next_version(model_base) if version is None else int(version)
     target = os.path.join(model_base, str(version))
     if os.path.exists(target):

@@ -11,11 +11,14 @@ tfds' minutes of download retries on a machine without a network.
 """
 
 import os
+import re
 import socket
 import urllib.parse
 
 import tensorflow as tf
 import tensorflow_datasets as tfds
+# Not exported under tfds.download (tfds 4.9): the checksum error lives in its module.
+from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
 
 from zoo.errors import ZooError
 from zoo.registry import DatasetSpec, register_dataset
@@ -59,9 +62,11 @@ def _ensure_prepared(builder, manual_dir):
         config = tfds.download.DownloadConfig()
     try:
         builder.download_and_prepare(download_config=config)
-    except tfds.download.NonMatchingChecksumError as error:
-        raise ZooError(f"dataset {name!r}: a file in {manual_dir} does not match the checksum "
-                       f"tfds expects; replace it with the original ({str(error).splitlines()[0]})")
+    except NonMatchingChecksumError as error:
+        named = re.search(r"downloaded to (.+?), has wrong checksum", str(error))
+        culprit = named.group(1) if named else f"a file from {manual_dir or 'the download'}"
+        raise ZooError(f"dataset {name!r}: {culprit} does not match the checksum tfds expects; "
+                       "replace it with the original") from None
 
 
 def _central_square(image, fraction=1.0):

@@ -6,11 +6,13 @@ digits, Inception-v3 for photographs.
 
 import numpy as np
 
+from zoo.errors import ZooError
+
 
 def _as_features(name, x):
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] < 2:
-        raise ValueError(f"{name} must be an (N, D) array of features with N >= 2, got shape "
+        raise ZooError(f"{name} must be an (N, D) array of features with N >= 2, got shape "
                          f"{x.shape}")
     return x
 
@@ -30,7 +32,7 @@ def frechet_distance(features_a, features_b):
     """
     a, b = _as_features("features_a", features_a), _as_features("features_b", features_b)
     if a.shape[1] != b.shape[1]:
-        raise ValueError(f"feature sizes differ: {a.shape[1]} and {b.shape[1]}")
+        raise ZooError(f"feature sizes differ: {a.shape[1]} and {b.shape[1]}")
     mean_gap = a.mean(axis=0) - b.mean(axis=0)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     root_a = _psd_sqrt(cov_a)
@@ -48,7 +50,7 @@ def kernel_distance(features_a, features_b, subsets=10, subset_size=1000, seed=0
     """
     a, b = _as_features("features_a", features_a), _as_features("features_b", features_b)
     if a.shape[1] != b.shape[1]:
-        raise ValueError(f"feature sizes differ: {a.shape[1]} and {b.shape[1]}")
+        raise ZooError(f"feature sizes differ: {a.shape[1]} and {b.shape[1]}")
     m = min(subset_size, len(a), len(b))
     dim = a.shape[1]
     rng = np.random.default_rng(seed)
@@ -98,9 +100,9 @@ def precision_recall(real_features, fake_features, k=3):
     real = _as_features("real_features", real_features)
     fake = _as_features("fake_features", fake_features)
     if real.shape[1] != fake.shape[1]:
-        raise ValueError(f"feature sizes differ: {real.shape[1]} and {fake.shape[1]}")
+        raise ZooError(f"feature sizes differ: {real.shape[1]} and {fake.shape[1]}")
     if min(len(real), len(fake)) <= k:
-        raise ValueError(f"precision/recall with k={k} needs more than {k} samples per set")
+        raise ZooError(f"precision/recall with k={k} needs more than {k} samples per set")
     precision = _share_inside(fake, real, _kth_neighbour_radii(real, k))
     recall = _share_inside(real, fake, _kth_neighbour_radii(fake, k))
     return {"precision": precision, "recall": recall}

@@ -6,6 +6,8 @@ that belong to no mode, and a skewed share among those that do.
 
 import numpy as np
 
+from zoo.errors import ZooError
+
 
 def _reverse_kl_to_uniform(counts):
     """KL(q || uniform) for the histogram `counts` over len(counts) bins (0 log 0 = 0)."""
@@ -28,7 +30,7 @@ def mixture_statistics(samples, modes, std, high_quality_within=3.0):
     samples = np.asarray(samples, dtype=np.float64).reshape(len(samples), -1)
     modes = np.asarray(modes, dtype=np.float64)
     if samples.shape[1] != modes.shape[1]:
-        raise ValueError(f"samples have {samples.shape[1]} coordinates, modes {modes.shape[1]}")
+        raise ZooError(f"samples have {samples.shape[1]} coordinates, modes {modes.shape[1]}")
     distance = np.sqrt(((samples[:, None, :] - modes[None, :, :]) ** 2).sum(-1))
     nearest = distance.argmin(axis=1)
     high_quality = distance[np.arange(len(samples)), nearest] <= high_quality_within * std
