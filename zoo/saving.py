@@ -10,6 +10,7 @@ import hashlib
 import inspect
 import json
 import os
+import re
 import shutil
 import tempfile
 
@@ -99,6 +100,29 @@ def load(name_or_path):
     return load_preset_weights(preset)
 
 
+def load_keras_file(path, safe_mode=True):
+    """A whole Keras model from a `.keras` file (say a generator trained outside the zoo).
+
+    Keras' safe mode is on: a file whose layers carry Python code (a Lambda layer's function)
+    is refused, since loading it would run that code. Pass safe_mode=False only for a file
+    whose source you trust.
+    """
+    import keras
+
+    path = os.fspath(path)
+    if not path.endswith(".keras") or not os.path.isfile(path):
+        raise ZooError(f"{path} is not a .keras model file; pass the path of one")
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=safe_mode)
+    except (ValueError, TypeError, OSError) as error:
+        if "safe_mode" in str(error):
+            raise ZooError(f"{path} holds Python code (a Lambda layer), which Keras' safe mode "
+                           "does not run: if you trust where the file came from, load it with "
+                           "safe_mode=False") from None
+        raise ZooError(f"{path} can't be loaded ({str(error).strip().splitlines()[0]}); the "
+                       "file is damaged or not a Keras model") from None
+
+
 def preset_dir():
     """Where shipped presets live: $ZOO_PRESET_DIR, else saved_models/ beside the package."""
     return os.environ.get("ZOO_PRESET_DIR") or os.path.join(
@@ -120,7 +144,12 @@ def load_preset_weights(preset):
 
 
 def sha256_of(path):
-    digest = hashlib.sha256()
+    return file_digest(path, "sha256")
+
+
+def file_digest(path, algorithm):
+    """The hex digest of a file's bytes ("sha256", or "md5" where a publisher gives only that)."""
+    digest = hashlib.new(algorithm, usedforsecurity=False)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
@@ -134,12 +163,31 @@ def _load_dir(model_dir):
         except json.JSONDecodeError as error:
             raise ZooError(f"{model_dir}/{CONFIG_FILE} is not valid JSON ({error}); "
                            "the model folder is damaged, re-save it") from None
+    if not isinstance(saved, dict) or "model" not in saved or not isinstance(saved.get("config"), dict):
+        raise ZooError(f"{model_dir}/{CONFIG_FILE} does not describe a model (it needs \"model\" "
+                       "and \"config\"); the model folder is damaged, re-save it")
     gan = create(saved["model"], **saved["config"])
-    gan.generator.load_weights(os.path.join(model_dir, GENERATOR_FILE))
-    discriminator_file = os.path.join(model_dir, DISCRIMINATOR_FILE)
-    if os.path.exists(discriminator_file):
-        gan.discriminator.load_weights(discriminator_file)
+    for network, file in ((gan.generator, GENERATOR_FILE), (gan.discriminator, DISCRIMINATOR_FILE)):
+        path = os.path.join(model_dir, file)
+        if file == DISCRIMINATOR_FILE and not os.path.exists(path):
+            continue  # shipped presets keep the generator only
+        _load_weights(network, path, saved["model"])
     return gan
+
+
+def _load_weights(network, path, model_name):
+    """Weights into a network, or one ZooError line when the file is damaged or doesn't fit."""
+    if not os.path.isfile(path):
+        raise ZooError(f"{path} is missing; the model folder is incomplete, re-save it")
+    try:
+        network.load_weights(path)
+    except (OSError, ValueError) as error:
+        shapes = re.search(r"variable\.shape=(\(.*?\)), Received: value\.shape=(\(.*?\))", str(error))
+        reason = (f"it holds a weight of shape {shapes.group(2)} where the model has {shapes.group(1)}"
+                  if shapes else str(error).strip().splitlines()[0].rstrip(":"))
+        raise ZooError(f"{path} can't be loaded into the {model_name} that {CONFIG_FILE} "
+                       f"describes ({reason}): the file is damaged or belongs to other settings "
+                       "(latent size, shapes); re-save the model or fix config.json") from None
 
 
 def package_preset(source, name, half_precision=True):

@@ -22,6 +22,8 @@ from zoo.metrics.modes import class_statistics
 
 INCEPTION_SIZE = 299
 INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+# The md5 Keras publishes for that file and checks on download (keras.applications.inception_v3).
+INCEPTION_WEIGHTS_MD5 = "bcbd6486424b2319ff4ef7d526e38f63"
 
 
 class ClassifierQuality:
@@ -97,9 +99,18 @@ def inception_model(weights="imagenet"):
     `weights`: "imagenet" (Keras downloads them once to ~/.keras/models), a path to
     the notop .h5 file, or None for random weights (tests only: such a FID means nothing).
     """
-    if isinstance(weights, str) and weights != "imagenet" and not os.path.isfile(weights):
-        raise ZooError(f"Inception-v3 weights file {weights} does not exist; pass the path of "
-                       f"{INCEPTION_WEIGHTS_FILE}")
+    if isinstance(weights, str) and weights != "imagenet":
+        if not os.path.isfile(weights):
+            raise ZooError(f"Inception-v3 weights file {weights} does not exist; pass the path "
+                           f"of {INCEPTION_WEIGHTS_FILE}")
+        from zoo.saving import file_digest
+
+        digest = file_digest(weights, "md5")
+        if digest != INCEPTION_WEIGHTS_MD5:
+            # A different file would give features, and FIDs, on another scale without a word.
+            raise ZooError(f"{weights} has md5 {digest}, not the {INCEPTION_WEIGHTS_MD5} of Keras' "
+                           f"{INCEPTION_WEIGHTS_FILE}: the file is damaged or another one; pass "
+                           "the original")
     try:
         return keras.applications.InceptionV3(include_top=False, pooling="avg", weights=weights,
                                               input_shape=(INCEPTION_SIZE, INCEPTION_SIZE, 3))
