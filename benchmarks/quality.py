@@ -2,6 +2,7 @@
 
     python -m benchmarks.quality --preset=dcgan_mnist,gan_mnist --out=benchmarks/results/quality_mnist.md
     python -m benchmarks.quality --run=runs/demo       # a run directory instead of a preset
+    python -m benchmarks.quality --keras_file=g.keras  # any keras generator: z ~ N(0, 1) in
 
 Each generator draws 10,000 samples (seed 1) that are measured against the 10,000 test
 images: classifier FID and KID on the classifier's 128-d penultimate features, improved
@@ -38,6 +39,22 @@ def measure(models, dataset="mnist", samples=10_000):
     return results
 
 
+class KerasFileGenerator:
+    """A generator saved as a .keras file outside the zoo (noise in, images in [-1, 1] out),
+    loaded in Keras' safe mode unless trusted, and sampled from N(0, 1) noise."""
+
+    def __init__(self, path, trusted=False):
+        from zoo.saving import load_keras_file
+
+        self.model = load_keras_file(path, safe_mode=not trusted)
+
+    def generate(self, n, seed):
+        import numpy as np
+
+        z = np.random.default_rng(seed).standard_normal((n, self.model.input.shape[-1]))
+        return self.model.predict(z.astype("float32"), batch_size=500, verbose=0)
+
+
 def table(results):
     rows = ["| samples | classifier FID | KID | precision | recall | classes | class entropy "
             "(max 2.303) | confident (p >= 0.9) |", "|---|---|---|---|---|---|---|---|"]
@@ -56,9 +73,11 @@ def main(argv):
     del argv
     import zoo
 
-    if not FLAGS.preset and not FLAGS.run:
-        raise zoo.ZooError("say what to measure: --preset=NAME[,NAME] or --run=DIR[,DIR]")
+    if not FLAGS.preset and not FLAGS.run and not FLAGS.keras_file:
+        raise zoo.ZooError("say what to measure: --preset=NAME[,NAME], --run=DIR[,DIR] or "
+                           "--keras_file=FILE[,FILE]")
     models = [(name, zoo.load(name)) for name in FLAGS.preset + FLAGS.run]
+    models += [(path, KerasFileGenerator(path, FLAGS.trust_keras_file)) for path in FLAGS.keras_file]
     results = measure(models, FLAGS.dataset, FLAGS.samples)
     text = table(results)
     emit(text, FLAGS.out, results)
@@ -68,6 +87,9 @@ def define_flags():
     """The command line's flags (defined only when run as a script, so tests can import)."""
     flags.DEFINE_list("preset", [], "presets with shipped weights to measure")
     flags.DEFINE_list("run", [], "run directories (or saved-model folders) to measure")
+    flags.DEFINE_list("keras_file", [], "generators saved as .keras files to measure")
+    flags.DEFINE_boolean("trust_keras_file", False, "run the Python code (Lambda layers) that a "
+                         "--keras_file holds; off: such a file is refused (Keras' safe mode)")
     flags.DEFINE_string("dataset", "mnist", "dataset whose classifier and test split to use")
     flags.DEFINE_integer("samples", 10_000, "generated samples per model", lower_bound=100)
     flags.DEFINE_string("out", None, "also write the table to this file (and the figures as .json)")

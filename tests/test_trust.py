@@ -46,3 +46,16 @@ def test_inception_weights_that_are_not_keras_published_file_are_refused(tmp_pat
     fake.write_bytes(b"\x89HDF\r\n\x1a\n something else")
     with pytest.raises(zoo.ZooError, match=f"not the {INCEPTION_WEIGHTS_MD5} of Keras'"):
         inception_model(str(fake))
+
+
+def test_the_quality_benchmark_measures_a_keras_file_only_in_safe_mode(tmp_path):
+    from benchmarks.quality import KerasFileGenerator
+
+    inputs = keras.Input((4,))
+    images = keras.layers.Reshape((28, 28, 1))(keras.layers.Dense(784, activation="tanh")(inputs))
+    keras.Model(inputs, images).save(tmp_path / "plain.keras")
+    samples = KerasFileGenerator(str(tmp_path / "plain.keras")).generate(3, seed=0)
+    assert samples.shape == (3, 28, 28, 1) and np.abs(samples).max() <= 1
+
+    with pytest.raises(zoo.ZooError, match="safe_mode"):
+        KerasFileGenerator(_generator_file(str(tmp_path / "code.keras"), with_code=True))
