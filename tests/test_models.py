@@ -113,3 +113,31 @@ def test_generate_refuses_seeds_that_are_not_64_bit_integers(seed):
     gan = zoo.create("gan_1d", **TINY_CONFIGS["gan_1d"])
     with pytest.raises(zoo.ZooError, match="seed must be a 64-bit integer"):
         gan.generate(2, seed=seed)
+
+
+def test_same_shape_dcgan_layers_start_from_different_weights():
+    from zoo.layers import dcgan_init
+
+    first, second = (keras.layers.Dense(8, kernel_initializer=dcgan_init()) for _ in range(2))
+    first.build((None, 8))
+    second.build((None, 8))
+    assert not np.allclose(first.kernel.numpy(), second.kernel.numpy())
+    assert 0.015 < float(np.std(first.kernel.numpy())) < 0.025  # N(0, 0.02)
+
+
+@pytest.mark.parametrize("name", sorted(TINY_CONFIGS))
+def test_a_seeded_model_starts_the_same_whatever_was_imported_before(name):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    # Looking up the registry first imports every variant; that must not shift the seed.
+    code = ("import sys, keras, zoo\n"
+            "if sys.argv[1] == 'lookup_first': zoo.list_models()\n"
+            "keras.utils.set_random_seed(0)\n"
+            f"gan = zoo.create({name!r}, **{TINY_CONFIGS[name]!r})\n"
+            "print(sum(float(abs(w.numpy()).sum()) for w in gan.weights))")
+    sums = [subprocess.run([sys.executable, "-c", code, order], cwd=REPO, capture_output=True,
+                           text=True, timeout=300).stdout.strip() for order in ("create_first", "lookup_first")]
+    assert sums[0] and sums[0] == sums[1]

@@ -3,9 +3,15 @@
 import keras
 from keras import layers, ops
 
-# DCGAN (Radford et al. 2016): "all weights were initialized from a zero-centered Normal
-# distribution with standard deviation 0.02".
-DCGAN_INIT = keras.initializers.RandomNormal(stddev=0.02)
+def dcgan_init():
+    """DCGAN (Radford et al. 2016): "all weights were initialized from a zero-centered Normal
+    distribution with standard deviation 0.02".
+
+    A new initializer per layer, made when the layer is: one shared instance would carry one
+    seed, drawn when zoo.layers is imported, so every layer of a shape would start from the
+    same values and `keras.utils.set_random_seed` would not reach them.
+    """
+    return keras.initializers.RandomNormal(stddev=0.02)
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -67,14 +73,14 @@ def batch_norm():
 def up_block(filters):
     """x2 upsampling: transposed conv 4x4 stride 2, batch norm, ReLU (DCGAN generator)."""
     return [layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
-                                   kernel_initializer=DCGAN_INIT),
+                                   kernel_initializer=dcgan_init()),
             batch_norm(), layers.ReLU()]
 
 
 def down_block(filters, normalize=True):
     """/2 downsampling: conv 4x4 stride 2, batch norm, LeakyReLU 0.2 (DCGAN discriminator)."""
     block = [layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=not normalize,
-                           kernel_initializer=DCGAN_INIT)]
+                           kernel_initializer=dcgan_init())]
     if normalize:
         block.append(batch_norm())
     return block + [layers.LeakyReLU(0.2)]

@@ -10,7 +10,7 @@ import keras
 from keras import layers
 
 from zoo.errors import ZooError
-from zoo.layers import DCGAN_INIT, Maxout, MinibatchStdDev, batch_norm, down_block, up_block
+from zoo.layers import dcgan_init, Maxout, MinibatchStdDev, batch_norm, down_block, up_block
 
 
 def _apply(x, blocks):
@@ -72,12 +72,12 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64):
     start, steps = dcgan_geometry(image_shape)
     filters = base_filters * 2 ** (steps - 1)
     z = keras.Input((latent_dim,), name="z")
-    x = layers.Dense(start * start * filters, use_bias=False, kernel_initializer=DCGAN_INIT)(z)
+    x = layers.Dense(start * start * filters, use_bias=False, kernel_initializer=dcgan_init())(z)
     x = _apply(x, [batch_norm(), layers.ReLU(), layers.Reshape((start, start, filters))])
     for step in range(1, steps):
         x = _apply(x, up_block(filters // 2 ** step))
     x = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same",
-                               activation="tanh", kernel_initializer=DCGAN_INIT)(x)
+                               activation="tanh", kernel_initializer=dcgan_init())(x)
     return keras.Model(z, x, name="generator")
 
 
@@ -89,4 +89,4 @@ def dcgan_discriminator(image_shape, base_filters=64):
     for step in range(1, steps):
         x = _apply(x, down_block(base_filters * 2 ** step))
     x = layers.Flatten()(x)
-    return keras.Model(x_in, layers.Dense(1, kernel_initializer=DCGAN_INIT)(x), name="discriminator")
+    return keras.Model(x_in, layers.Dense(1, kernel_initializer=dcgan_init())(x), name="discriminator")
