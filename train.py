@@ -73,9 +73,9 @@ def main(argv):
     if "note" in summary:
         print(summary["note"])
     for rollback in summary.get("rollbacks", []):
-        print(f"recovered: a loss became non-finite at epoch {rollback['epoch']}, step "
-              f"{rollback['step']}; training went back to the checkpoint of epoch "
-              f"{rollback['restored_epoch']} with the learning rates times "
+        print(f"recovered: training diverged at epoch {rollback['epoch']}, step "
+              f"{rollback['step']} (a NaN or infinite loss or weight) and went back to the "
+              f"checkpoint of epoch {rollback['restored_epoch']} with the learning rates times "
               f"{rollback['learning_rate_factor']:g}")
     for name, value in summary.get("metrics", {}).items():
         print(f"{name}: {value:.4f}" if isinstance(value, float) else f"{name}: {value}")

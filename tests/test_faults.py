@@ -16,13 +16,13 @@ import time
 from unittest import mock
 
 import h5py
-import keras
 import matplotlib.image
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from conftest import REPO
+from poison import PoisonGenerator
 from zoo import recovery, training
 from zoo.errors import ZooError
 
@@ -119,25 +119,6 @@ RING = dict(model="gan", dataset="ring8", epochs=3, steps_per_epoch=4, batch_siz
             steps_per_execution=1, seed=0, verbose=0)
 
 
-class PoisonGenerator(keras.callbacks.Callback):
-    """Sets the generator's first kernel to NaN after a given step of a given epoch (1-based),
-    `times` times at most: the next step's losses are NaN."""
-
-    def __init__(self, epoch, step, times=1):
-        super().__init__()
-        self.epoch, self.step, self.times = epoch, step, times
-        self.poisoned = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.current_epoch = epoch + 1
-
-    def on_train_batch_end(self, batch, logs=None):
-        if (self.current_epoch, batch + 1) == (self.epoch, self.step) and self.poisoned < self.times:
-            kernel = self.model.generator.trainable_variables[0]
-            kernel.assign(tf.fill(kernel.shape, float("nan")))
-            self.poisoned += 1
-
-
 def test_a_nan_loss_rolls_back_to_the_last_checkpoint_with_lower_learning_rates(tmp_path):
     run = tmp_path / "run"
     with mock.patch.object(training.logging, "warning") as warning:
@@ -170,6 +151,20 @@ def test_a_run_that_keeps_diverging_stops_with_its_checkpoint_intact(tmp_path):
     assert recovery.checkpointed_epoch(str(run / "checkpoint")) == 1
     gan, summary = training.train(**RING, output_dir=str(run), resume=True)
     assert summary["completed_epochs"] == 3 and "rollbacks" not in summary
+
+
+def test_train_py_says_when_it_recovered(tmp_path):
+    result = subprocess.run(
+        [sys.executable, DRIVER, "--model=gan", "--dataset=ring8", "--epochs=2",
+         "--steps_per_epoch=4", "--batch_size=32", f"--output_dir={tmp_path / 'run'}"],
+        env=dict(os.environ, ZOO_POISON_AT="1,4"), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    # The NaN came with epoch 1's last update: its losses were finite, its weights were not,
+    # so epoch 1 was not checkpointed and training went back to the start.
+    assert ("recovered: training diverged at epoch 1, step 4 (a NaN or infinite loss or weight) "
+            "and went back to the checkpoint of epoch 0 with the learning rates times 0.5"
+            ) in result.stdout
+    assert json.loads((tmp_path / "run" / training.RESULT_FILE).read_text())["completed_epochs"] == 2
 
 
 def test_a_damaged_newest_checkpoint_falls_back_to_the_one_before(tmp_path):

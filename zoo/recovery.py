@@ -7,9 +7,10 @@
   `epoch_NNNN/` written under a temporary name, flushed to disk and renamed into place; the
   newest `keep` folders stay. A resume loads the newest folder that loads, falling back to
   the one before if the newest is damaged, and clears what a killed write left behind.
-- `DivergenceGuard`: stops the epoch as soon as a logged loss is NaN or infinite, so that the
-  trainer can roll back to the last checkpoint; epoch-end callbacks skip a non-finite epoch
-  (`finite(logs)`), so no checkpoint, sample grid or history entry is made from it.
+- `DivergenceGuard`: stops the epoch as soon as a logged loss is NaN or infinite (or the
+  weights are, at the epoch's end), so that the trainer can roll back to the last
+  checkpoint; epoch-end callbacks skip such an epoch (`sound(model, logs)`), so no
+  checkpoint, sample grid or history entry is made from it.
 - `disk_errors()`: an OSError from a write (disk full, file too large, read-only or
   unwritable folder) becomes one `ZooError` line that says which checkpoint is intact.
 """
@@ -41,6 +42,13 @@ def finite(logs):
     """Whether every number in a callback's logs is finite (None and {} count as finite)."""
     return all(math.isfinite(float(value)) for value in (logs or {}).values()
                if hasattr(value, "__float__"))
+
+
+def sound(model, logs):
+    """Whether an epoch ended well: finite logs and finite weights. The losses of an epoch's
+    last step are computed before its update, so an update that breaks the weights shows
+    only in the weights."""
+    return finite(logs) and all(bool(keras.ops.all(keras.ops.isfinite(w))) for w in model.weights)
 
 
 def _fsync(path):
@@ -120,7 +128,7 @@ class CrashSafeBackup(keras.callbacks.BackupAndRestore):
 
     # ------------------------------------------------------------------ save
     def on_epoch_end(self, epoch, logs=None):
-        if not finite(logs):  # a diverged epoch: the rollback goes to the checkpoint before it
+        if not sound(self.model, logs):  # diverged: the rollback goes to the checkpoint before
             return
         super().on_epoch_end(epoch, logs)
 
@@ -160,8 +168,8 @@ class DivergenceGuard(keras.callbacks.Callback):
     def __init__(self, learning_rate_scale=1.0):
         super().__init__()
         self.learning_rate_scale = learning_rate_scale
-        self.diverged_at = None  # (epoch, batch, logs) of the first non-finite loss
-        self._epoch = 0
+        self.diverged_at = None  # (epoch, step, logs) where the divergence was seen first
+        self._epoch = self._steps = 0
 
     def on_train_begin(self, logs=None):
         if self.learning_rate_scale != 1.0:
@@ -174,10 +182,19 @@ class DivergenceGuard(keras.callbacks.Callback):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.diverged_at is None and not finite(logs):
-            self.diverged_at = (self._epoch + 1, batch + 1,
+        self._steps = batch + 1
+        if not finite(logs):
+            self._stop(logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not sound(self.model, logs):
+            self._stop(logs)
+
+    def _stop(self, logs):
+        if self.diverged_at is None:
+            self.diverged_at = (self._epoch + 1, self._steps,
                                 {k: float(v) for k, v in logs.items() if hasattr(v, "__float__")})
-            self.model.stop_training = True
+        self.model.stop_training = True
 
 
 def scale_learning_rate(optimizer, factor):

@@ -254,7 +254,7 @@ class EpochHistory(keras.callbacks.Callback):
         self.epochs = _read_json(path, [])[:restored_epoch]
 
     def on_epoch_end(self, epoch, logs=None):
-        if not recovery.finite(logs):  # a diverged epoch is rolled back, not recorded
+        if not recovery.sound(self.model, logs):  # a diverged epoch is rolled back, not recorded
             return
         self.epochs = self.epochs[:epoch] + [{k: float(v) for k, v in (logs or {}).items()}]
         _write_json(self.path, self.epochs)
@@ -283,7 +283,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.count = count
 
     def on_epoch_end(self, epoch, logs=None):
-        if not recovery.finite(logs):
+        if not recovery.sound(self.model, logs):
             return
         samples = self.model.generate(self.count, seed=SAMPLE_SEED)
         save_samples(samples, os.path.join(self.directory, f"epoch_{epoch + 1:04d}.png"),
@@ -311,8 +311,8 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
           callbacks=(), **overrides):
     """Train and return (model, summary). See the module docstring for what is written.
 
-    `callbacks` are keras callbacks to add to the run's own. A loss that turns NaN or infinite
-    stops the epoch; training goes back to the last checkpoint with both learning rates times
+    `callbacks` are keras callbacks to add to the run's own. A loss or weight that turns NaN or
+    infinite stops the epoch; training goes back to the last checkpoint with both learning rates times
     `rollback_lr_factor`, at most `max_rollbacks` times (`summary["rollbacks"]` lists them).
     """
     model, dataset, model_kwargs, settings, preset = resolve(model, dataset, preset, **overrides)
@@ -442,7 +442,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
 
 
 def _fit_rolling_back(gan, train_data, settings, callbacks, checkpoint, verbose):
-    """`gan.fit`, started again from the last checkpoint each time a loss turns non-finite.
+    """`gan.fit`, started again from the last checkpoint each time training diverges.
 
     Returns the rollbacks made, one dict each; raises a ZooError when a divergence follows
     `max_rollbacks` of them."""
@@ -465,6 +465,6 @@ def _fit_rolling_back(gan, train_data, settings, callbacks, checkpoint, verbose)
         learning_rate_scale = settings["rollback_lr_factor"]
         rollbacks.append({"epoch": epoch, "step": step, "losses": losses, "restored_epoch": restored,
                           "learning_rate_factor": learning_rate_scale})
-        logging.warning("a loss became non-finite at epoch %d, step %d (%s): rolling back to the "
-                        "checkpoint of epoch %d with the learning rates times %g", epoch, step,
-                        losses, restored, learning_rate_scale)
+        logging.warning("training diverged at epoch %d, step %d (a NaN or infinite loss or "
+                        "weight; %s): rolling back to the checkpoint of epoch %d with the learning "
+                        "rates times %g", epoch, step, losses, restored, learning_rate_scale)
