@@ -27,7 +27,7 @@ from zoo import recovery, training
 from zoo.errors import ZooError
 
 DRIVER = os.path.join(REPO, "tests", "fault_driver.py")
-EPOCHS, STEPS = 6, 100
+EPOCHS, STEPS = 12, 100
 TOY_FLAGS = ["--model=gan_1d", "--dataset=gaussian_1d", f"--epochs={EPOCHS}",
              f"--steps_per_epoch={STEPS}", "--batch_size=64", "--seed=0"]
 
@@ -64,34 +64,39 @@ def _tensorboard_epochs(run):
 def test_kill_9_at_random_moments_and_inside_checkpoint_writes_loses_nothing(tmp_path):
     run, marker = tmp_path / "run", tmp_path / "writing"
     command = [sys.executable, DRIVER, *TOY_FLAGS, f"--output_dir={run}", "--resume"]
-    env = dict(os.environ, ZOO_WRITE_MARKER=str(marker), ZOO_WRITE_PAUSE="1")
+    env = dict(os.environ, ZOO_WRITE_MARKER=str(marker), ZOO_WRITE_PAUSE="0")
     rng = random.Random(9)
-    # Three kills while a checkpoint is half made (the second write of a launch, so that each
-    # launch also commits an epoch), three at random moments: start-up, epochs, samples,
-    # the final save and export.
+    # Three kills while a checkpoint is half made (in the second checkpoint write of a launch,
+    # which pauses there, so that each launch also commits an epoch) and three at a random
+    # moment up to 1 s after a launch's first checkpoint (no pause): in an epoch's steps, while
+    # its sample grid, history or TensorBoard scalars or its checkpoint are written. A launch
+    # commits two epochs at most, so every one is still training when its kill comes.
     plan = ["inside a checkpoint write"] * 3 + ["at a random moment"] * 3
     rng.shuffle(plan)
     kills = 0
     for moment in plan:
         marker.unlink(missing_ok=True)
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        if moment == "inside a checkpoint write":
-            deadline = time.monotonic() + 120
-            while (not marker.exists() or len(marker.read_text().splitlines()) < 2) \
-                    and process.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.02)
-        else:
-            time.sleep(rng.uniform(2.0, 12.0))
+        inside_a_write = moment == "inside a checkpoint write"
+        process = subprocess.Popen(command, env=dict(env, ZOO_WRITE_PAUSE=str(int(inside_a_write))),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        writes = 2 if inside_a_write else 1
+        deadline = time.monotonic() + 300
+        while (not marker.exists() or len(marker.read_text().splitlines()) < writes) \
+                and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not inside_a_write:  # a random moment, by the third write of the launch at the latest
+            kill_at = time.monotonic() + rng.uniform(0.0, 1.0)
+            while time.monotonic() < kill_at and len(marker.read_text().splitlines()) < 3:
+                time.sleep(0.005)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1
         process.wait()
         _assert_nothing_half_written(run)
+    assert kills == len(plan)  # each launch was killed, none had finished
 
     finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stderr[-3000:]
-    assert kills >= 5  # the runs were killed, not finished before their kill
 
     _assert_nothing_half_written(run)
     assert json.loads((run / training.RESULT_FILE).read_text())["completed_epochs"] == EPOCHS
