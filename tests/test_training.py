@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 
 from unittest import mock
 
@@ -144,3 +145,20 @@ def test_mirrored_training_runs_the_preset_with_two_replicas(tmp_path):
     assert gan.distribute_strategy.num_replicas_in_sync == 2
     assert int(gan.g_optimizer.iterations.numpy()) == 4
     assert np.isfinite(summary["metrics"]["std"])
+
+
+def test_a_run_checkpointed_in_keras_layout_resumes(tmp_path):
+    # Runs made before the epoch folders kept keras' BackupAndRestore files.
+    run = str(tmp_path / "run")
+    training.train(**TOY, epochs=1, output_dir=run)
+    checkpoint = os.path.join(run, training.CHECKPOINT_DIR)
+    os.rename(os.path.join(checkpoint, "epoch_0001", "state.weights.h5"),
+              os.path.join(checkpoint, "latest.weights.h5"))
+    os.rename(os.path.join(checkpoint, "epoch_0001", "training_metadata.json"),
+              os.path.join(checkpoint, "training_metadata.json"))
+    os.rmdir(os.path.join(checkpoint, "epoch_0001"))
+    shutil.rmtree(os.path.join(checkpoint, "epoch_0000"))
+
+    resumed, summary = training.train(**TOY, epochs=2, output_dir=run, resume=True)
+    assert int(resumed.g_optimizer.iterations) == 6  # 3 steps restored, 3 trained
+    assert summary["completed_epochs"] == 2

@@ -77,6 +77,23 @@ def checkpointed_epoch(directory):
     return 0
 
 
+def adopt_keras_checkpoint(directory):
+    """Copy a checkpoint in keras' BackupAndRestore layout (`latest.weights.h5` beside
+    `training_metadata.json`, as runs made before the epoch folders wrote it) into an epoch
+    folder, so that such a run resumes where it stopped. The old files stay as they are."""
+    weights = os.path.join(directory, "latest.weights.h5")
+    metadata = os.path.join(directory, METADATA_FILE)
+    if checkpoints(directory) or not (os.path.isfile(weights) and os.path.isfile(metadata)):
+        return
+    with open(metadata) as f:
+        epoch = int(json.load(f)["epoch"])
+    staging = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=directory)
+    shutil.copy2(weights, os.path.join(staging, WEIGHTS_FILE))
+    shutil.copy2(metadata, os.path.join(staging, METADATA_FILE))
+    os.rename(staging, os.path.join(directory, f"epoch_{epoch:04d}"))
+    logging.warning("took over the keras checkpoint of epoch %d in %s", epoch, directory)
+
+
 class CrashSafeBackup(keras.callbacks.BackupAndRestore):
     """Per-epoch checkpoints that a kill at any moment leaves whole (see the module docstring).
 

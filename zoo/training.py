@@ -384,6 +384,8 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
 
     checkpoint_dir = os.path.join(output_dir, CHECKPOINT_DIR)
     checkpoint = recovery.CrashSafeBackup(checkpoint_dir)
+    if resume:
+        recovery.adopt_keras_checkpoint(checkpoint_dir)
     restored_epoch = _checkpointed_epoch(output_dir)
     result_file = os.path.join(output_dir, RESULT_FILE)
     finished = _read_json(result_file) if restored_epoch >= settings["epochs"] else None
