@@ -71,7 +71,7 @@ def table(measured, trials):
     for (model, dataset), (modes, quality, kl) in PUBLISHED.items():
         if dataset in {d for _, d in measured}:
             rows.append(f"| {model} (PacGAN paper) | {dataset} | {modes} / {MAX_MODES[dataset]} | "
-                        f"{quality} | {kl} | 10 | |")
+                        f"{quality} | {kl:.2f} | 10 | |")
     return "\n".join(rows)
 
 
