@@ -9,8 +9,9 @@
   the one before if the newest is damaged, and clears what a killed write left behind.
 - `DivergenceGuard`: stops the epoch as soon as a logged loss is NaN or infinite (or the
   weights are, at the epoch's end), so that the trainer can roll back to the last
-  checkpoint; epoch-end callbacks skip such an epoch (`sound(model, logs)`), so no
-  checkpoint, sample grid or history entry is made from it.
+  checkpoint. It comes first among the callbacks and gives its verdict once: the epoch-end
+  writers after it skip a diverged epoch (`diverged(model)`), so no checkpoint, sample grid
+  or history entry is made from it.
 - `disk_errors()`: an OSError from a write (disk full, file too large, read-only or
   unwritable folder) becomes one `ZooError` line that says which checkpoint is intact.
 """
@@ -44,11 +45,15 @@ def finite(logs):
                if hasattr(value, "__float__"))
 
 
-def sound(model, logs):
-    """Whether an epoch ended well: finite logs and finite weights. The losses of an epoch's
-    last step are computed before its update, so an update that breaks the weights shows
-    only in the weights."""
-    return finite(logs) and all(bool(keras.ops.all(keras.ops.isfinite(w))) for w in model.weights)
+def finite_weights(model):
+    """Whether every weight of `model` is finite (one reduction, one read back to the host)."""
+    return bool(keras.ops.all(keras.ops.stack(
+        [keras.ops.all(keras.ops.isfinite(w)) for w in model.weights])))
+
+
+def diverged(model):
+    """Whether the DivergenceGuard has found the current epoch diverged."""
+    return getattr(model, "diverged", False)
 
 
 def _fsync(path):
@@ -106,13 +111,11 @@ class CrashSafeBackup(keras.callbacks.BackupAndRestore):
         if keep < 1:
             raise ValueError(f"keep must be at least 1, got {keep}")
         self.keep = keep
-        self.restored_epoch = 0
 
     # ------------------------------------------------------------------ restore
     def on_train_begin(self, logs=None):
         self._clear_staging()
-        self.restored_epoch = self._restore()
-        self._current_epoch = self.restored_epoch
+        self._current_epoch = self._restore()
         if not checkpoints(self.backup_dir):
             self._save_model()
 
@@ -145,7 +148,7 @@ class CrashSafeBackup(keras.callbacks.BackupAndRestore):
 
     # ------------------------------------------------------------------ save
     def on_epoch_end(self, epoch, logs=None):
-        if not sound(self.model, logs):  # diverged: the rollback goes to the checkpoint before
+        if diverged(self.model):  # the rollback goes to the checkpoint before
             return
         super().on_epoch_end(epoch, logs)
 
@@ -175,11 +178,14 @@ class CrashSafeBackup(keras.callbacks.BackupAndRestore):
 
 
 class DivergenceGuard(keras.callbacks.Callback):
-    """Stops training at the first non-finite logged loss and remembers where.
+    """Stops training at the first non-finite loss or weight, remembers where, and marks the
+    model `diverged` for the callbacks after it.
 
-    `learning_rate_scale` multiplies both optimizers' learning rates when training begins
-    (after the checkpoint is restored): the trainer passes its rollback factor on the fit that
-    follows a divergence.
+    The losses of an epoch's last step are computed before its update, so an update that
+    breaks the weights shows only in the weights: they are checked at each epoch's end.
+    `learning_rate_scale` multiplies both optimizers' learning rates when the first epoch
+    begins (after the checkpoint has been restored): the trainer passes its rollback factor on
+    the fit that follows a divergence.
     """
 
     def __init__(self, learning_rate_scale=1.0):
@@ -189,14 +195,16 @@ class DivergenceGuard(keras.callbacks.Callback):
         self._epoch = self._steps = 0
 
     def on_train_begin(self, logs=None):
+        self.model.diverged = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
         if self.learning_rate_scale != 1.0:
             for optimizer in (self.model.d_optimizer, self.model.g_optimizer):
                 if not scale_learning_rate(optimizer, self.learning_rate_scale):
                     logging.warning("%s follows a learning-rate schedule, which is kept as it "
                                     "is after the rollback", optimizer.name)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
+            self.learning_rate_scale = 1.0  # once, on this fit's first epoch
 
     def on_train_batch_end(self, batch, logs=None):
         self._steps = batch + 1
@@ -204,14 +212,14 @@ class DivergenceGuard(keras.callbacks.Callback):
             self._stop(logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        if not sound(self.model, logs):
+        if not (finite(logs) and finite_weights(self.model)):
             self._stop(logs)
 
     def _stop(self, logs):
         if self.diverged_at is None:
             self.diverged_at = (self._epoch + 1, self._steps,
                                 {k: float(v) for k, v in logs.items() if hasattr(v, "__float__")})
-        self.model.stop_training = True
+        self.model.diverged = self.model.stop_training = True
 
 
 def scale_learning_rate(optimizer, factor):

@@ -167,11 +167,10 @@ def _load_dir(model_dir):
         raise ZooError(f"{model_dir}/{CONFIG_FILE} does not describe a model (it needs \"model\" "
                        "and \"config\"); the model folder is damaged, re-save it")
     gan = create(saved["model"], **saved["config"])
-    for network, file in ((gan.generator, GENERATOR_FILE), (gan.discriminator, DISCRIMINATOR_FILE)):
-        path = os.path.join(model_dir, file)
-        if file == DISCRIMINATOR_FILE and not os.path.exists(path):
-            continue  # shipped presets keep the generator only
-        _load_weights(network, path, saved["model"])
+    _load_weights(gan.generator, os.path.join(model_dir, GENERATOR_FILE), saved["model"])
+    discriminator_file = os.path.join(model_dir, DISCRIMINATOR_FILE)
+    if os.path.exists(discriminator_file):  # shipped presets keep the generator only
+        _load_weights(gan.discriminator, discriminator_file, saved["model"])
     return gan
 
 

@@ -22,12 +22,14 @@ Run directory:
 import contextlib
 import inspect
 import json
+import math
 import os
 import shutil
 import sys
 import tempfile
 
 import keras
+import numpy as np
 import tensorflow as tf
 from absl import logging
 
@@ -184,9 +186,11 @@ FILES_MARGIN_BYTES = 16 << 20
 
 def _check_free_space(gan, paths, keep_checkpoints):
     """Refuse to start when the disk can't hold the run's files (a rough upper estimate)."""
-    state = sum(int(v.numpy().nbytes) for v in gan.weights + gan.d_optimizer.variables
-                + gan.g_optimizer.variables)
-    generator = sum(int(v.numpy().nbytes) for v in gan.generator.weights)
+    def size(variables):  # from shapes and dtypes: no copy of the values
+        return sum(math.prod(v.shape) * np.dtype(v.dtype).itemsize for v in variables)
+
+    state = size(gan.weights + gan.d_optimizer.variables + gan.g_optimizer.variables)
+    generator = size(gan.generator.weights)
     # keep_checkpoints whole ones and one being written, the final model, the export.
     needed = state * (keep_checkpoints + 1) + state + generator + FILES_MARGIN_BYTES
     for path in paths:
@@ -254,7 +258,7 @@ class EpochHistory(keras.callbacks.Callback):
         self.epochs = _read_json(path, [])[:restored_epoch]
 
     def on_epoch_end(self, epoch, logs=None):
-        if not recovery.sound(self.model, logs):  # a diverged epoch is rolled back, not recorded
+        if recovery.diverged(self.model):  # a diverged epoch is rolled back, not recorded
             return
         self.epochs = self.epochs[:epoch] + [{k: float(v) for k, v in (logs or {}).items()}]
         _write_json(self.path, self.epochs)
@@ -283,7 +287,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.count = count
 
     def on_epoch_end(self, epoch, logs=None):
-        if not recovery.sound(self.model, logs):
+        if recovery.diverged(self.model):
             return
         samples = self.model.generate(self.count, seed=SAMPLE_SEED)
         save_samples(samples, os.path.join(self.directory, f"epoch_{epoch + 1:04d}.png"),
@@ -452,14 +456,14 @@ def _fit_rolling_back(gan, train_data, settings, callbacks, checkpoint, verbose)
     learning_rate_scale = 1.0
     while True:
         guard = recovery.DivergenceGuard(learning_rate_scale)
-        # The guard goes after the checkpoint, whose restore must come before its rate change.
+        # The guard goes before the run's writers: they take its verdict on each epoch.
         gan.fit(train_data, epochs=settings["epochs"], steps_per_epoch=settings["steps_per_epoch"],
-                callbacks=[*callbacks, guard], shuffle=False, verbose=verbose)
+                callbacks=[guard, *callbacks], shuffle=False, verbose=verbose)
         if guard.diverged_at is None:
             return rollbacks
         epoch, step, logs = guard.diverged_at
         losses = ", ".join(f"{name} {value:g}" for name, value in logs.items())
-        restored = _checkpointed_epoch(os.path.dirname(checkpoint.backup_dir))
+        restored = recovery.checkpointed_epoch(checkpoint.backup_dir)
         if len(rollbacks) == settings["max_rollbacks"]:
             raise ZooError(f"training diverged at epoch {epoch}, step {step} ({losses}) after "
                            f"{len(rollbacks)} rollbacks; the checkpoint of epoch {restored} is "

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from zoo.errors import ZooError
-from zoo.recovery import sound
+from zoo.recovery import diverged
 from zoo.metrics.classifier import SHIPPED, classify, load_classifier
 from zoo.metrics.distances import frechet_distance, kernel_distance, precision_recall
 from zoo.metrics.modes import class_statistics
@@ -154,7 +154,7 @@ class SampleQuality(keras.callbacks.Callback):
         self.evaluate, self.num_samples, self.every, self.seed = evaluate, num_samples, every, seed
 
     def on_epoch_end(self, epoch, logs=None):
-        if logs is None or (epoch + 1) % self.every or not sound(self.model, logs):
+        if logs is None or (epoch + 1) % self.every or diverged(self.model):
             return  # not this epoch, or one that diverged (its samples are NaN)
         figures = self.evaluate(self.model.generate(self.num_samples, seed=self.seed))
         logs.update({f"quality/{key}": value for key, value in _scalars(figures).items()})
