@@ -28,7 +28,26 @@ flags.DEFINE_integer("latent_dim", None, "size of the noise vector z", lower_bou
 flags.DEFINE_float("g_lr", None, "generator learning rate", lower_bound=0.0)
 flags.DEFINE_float("d_lr", None, "discriminator learning rate", lower_bound=0.0)
 flags.DEFINE_integer("d_steps", None, "discriminator updates per generator update (k)", lower_bound=1)
-flags.DEFINE_string("loss", None, "adversarial loss: non_saturating or minimax")
+flags.DEFINE_string("loss", None, "adversarial loss: non_saturating, minimax, wasserstein, hinge "
+                    "or least_squares (default: the model's)")
+flags.DEFINE_enum("optimizer", None, ["adam", "rmsprop"], "optimizer of both networks "
+                  "(default: the preset's, else adam)")
+flags.DEFINE_integer("pack", None, "PacGAN: the discriminator judges this many samples at once",
+                     lower_bound=1)
+flags.DEFINE_boolean("minibatch_stddev", None, "give the discriminator the batch's standard "
+                     "deviation as a feature")
+flags.DEFINE_boolean("spectral_norm", None, "spectral normalization of the discriminator's layers")
+flags.DEFINE_enum("d_normalization", None, ["batch", "layer", "none"], "normalization of the DCGAN "
+                  "discriminator's hidden layers (none with --spectral_norm, as in SN-GAN)")
+flags.DEFINE_integer("unrolled_steps", None, "unrolled GAN: the generator's loss looks this many "
+                     "discriminator steps ahead", lower_bound=0)
+flags.DEFINE_float("gradient_penalty", None, "weight of WGAN-GP's gradient penalty (0: off)",
+                   lower_bound=0.0)
+flags.DEFINE_float("r1_gamma", None, "weight of the R1 penalty on real data (0: off)",
+                   lower_bound=0.0)
+flags.DEFINE_float("clip_value", None, "clip the discriminator's weights into [-c, c] (WGAN)",
+                   lower_bound=0.0)
+flags.DEFINE_float("time_budget", None, "stop training after this many seconds", lower_bound=0.0)
 flags.DEFINE_float("label_smoothing", None, "one-sided label smoothing of the real targets",
                    lower_bound=0.0, upper_bound=0.99)
 flags.DEFINE_integer("image_size", None, "resize images to this side", lower_bound=4)
@@ -53,7 +72,9 @@ flags.DEFINE_string("manual_dir", None, "folder with a dataset's original files,
 
 OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d_lr", "d_steps",
              "loss", "label_smoothing", "image_size", "eval_every", "max_rollbacks",
-             "rollback_lr_factor")
+             "rollback_lr_factor", "optimizer", "pack", "minibatch_stddev", "spectral_norm",
+             "unrolled_steps", "gradient_penalty", "r1_gamma", "clip_value", "time_budget",
+             "d_normalization")
 
 
 def main(argv):

@@ -1,9 +1,10 @@
 """Mode collapse on the 2-D mixtures, in the setting of PacGAN's Table 1 (Lin et al. 2018).
 
-    python -m benchmarks.mixtures --models=gan --trials=10 --out=benchmarks/results/mixtures.md
+    python -m benchmarks.mixtures --models=gan,gan_pack4,wgan_gp --trials=10 --out=benchmarks/results/mixtures.md
 
-For each model and each of ring8 and grid25, trains the model's preset for that mixture
-(`<model>_ring8`, `<model>_grid25`) `--trials` times with seeds 0, 1, ..., measures 2500
+For each model and each of ring8 and grid25, trains the preset for that mixture
+(`<model>_ring8`, `<model>_grid25`; a remedy's presets are named like `gan_pack4_grid25`,
+so `--models=gan_pack4` runs them) `--trials` times with seeds 0, 1, ..., measures 2500
 samples each time (zoo.metrics.mixture_statistics: modes captured, share of high-quality
 samples, reverse KL to uniform) and prints mean ± std over the trials, beside the rows the
 PacGAN paper published.
@@ -29,19 +30,25 @@ PUBLISHED = {
     ("PacGAN4", "ring8"): (7.8, 95.9, 0.07), ("PacGAN4", "grid25"): (24.8, 93.6, 0.04),
 }
 MAX_MODES = {"ring8": 8, "grid25": 25}
+# PacGAN's runs, on both mixtures: 400 epochs of 100,000 points in minibatches of 100 (packs,
+# for PacGAN: 100 x k points), from the paper's code (fjxmlzn/PacGAN, 2DGrid and 2DRing configs).
+PUBLISHED_STEPS = 400_000
 
 
 def run_trials(model, dataset, trials, epochs=None):
     """Figures of `trials` seeded runs of the preset `<model>_<dataset>`."""
     from zoo import training
 
+    settings = training.resolve(preset=f"{model}_{dataset}", epochs=epochs)[3]
     results = []
     for seed in range(trials):
         start = time.perf_counter()
         with tempfile.TemporaryDirectory() as run:
             _, summary = training.train(preset=f"{model}_{dataset}", seed=seed, epochs=epochs,
                                         verbose=0, output_dir=os.path.join(run, "run"))
-        figures = dict(summary["metrics"], seconds=time.perf_counter() - start)
+        figures = dict(summary["metrics"], seconds=time.perf_counter() - start,
+                       generator_steps=settings["epochs"] * settings["steps_per_epoch"],
+                       batch_size=settings["batch_size"])
         print(f"{model} {dataset} seed {seed}: {figures['modes']} modes, "
               f"{100 * figures['high_quality']:.1f}% high quality, reverse KL "
               f"{figures['reverse_kl']:.3f}, {figures['seconds']:.0f} s", flush=True)
@@ -61,17 +68,18 @@ def _mean_std(values, scale=1.0, digits=2):
 
 def table(measured, trials):
     rows = ["| model | mixture | modes | high-quality samples (%) | reverse KL | trials | "
-            "minutes per trial |", "|---|---|---|---|---|---|---|"]
+            "generator steps x batch | minutes per trial |", "|---|---|---|---|---|---|---|---|"]
     for (model, dataset), results in measured.items():
         rows.append(
             f"| {model} (ours) | {dataset} | {_mean_std([r['modes'] for r in results], digits=1)}"
             f" / {MAX_MODES[dataset]} | {_mean_std([r['high_quality'] for r in results], 100, 1)}"
-            f" | {_mean_std([r['reverse_kl'] for r in results])} | {trials} | "
+            f" | {_mean_std([r['reverse_kl'] for r in results])} | {len(results)} | "
+            f"{results[0]['generator_steps']} x {results[0]['batch_size']} | "
             f"{np.mean([r['seconds'] for r in results]) / 60:.1f} |")
     for (model, dataset), (modes, quality, kl) in PUBLISHED.items():
         if dataset in {d for _, d in measured}:
             rows.append(f"| {model} (PacGAN paper) | {dataset} | {modes} / {MAX_MODES[dataset]} | "
-                        f"{quality} | {kl:.2f} | 10 | |")
+                        f"{quality} | {kl:.2f} | 10 | {PUBLISHED_STEPS} x 100 packs | |")
     return "\n".join(rows)
 
 

@@ -48,6 +48,14 @@ CLI = [
     (["--preset=dcgan_mnist", "--model=gan"], "is for model 'dcgan'"),
     (["--model=dcgan", "--dataset=mnist", "extra"], "unexpected arguments"),
     (["--model=gan_1d", "--dataset=gaussian_1d", "--image_size=8"], "holds points, not images"),
+    # The loss family and the remedies.
+    (["--model=gan", "--dataset=ring8", "--pack=3"], "pack=3 must divide each replica's batch of 100"),
+    (["--model=wgan", "--dataset=ring8", "--label_smoothing=0.1"], "the wasserstein loss has none"),
+    (["--model=wgan", "--dataset=ring8", "--unrolled_steps=2"], "unrolls Adam updates"),
+    (["--model=ebgan", "--dataset=ring8", "--loss=hinge"], "its own energy loss"),
+    (["--model=gan", "--dataset=ring8", "--d_normalization=layer"], "gan has no setting d_normalization"),
+    (["--model=dcgan", "--dataset=mnist", "--optimizer=sgd"], "flag --optimizer=sgd"),
+    (["--model=dcgan", "--dataset=mnist", "--time_budget=0"], "time_budget must be a positive"),
 ]
 
 

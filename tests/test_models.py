@@ -9,8 +9,9 @@ import zoo
 from tiny import TINY_CONFIGS
 
 
-def _batch(gan, size=8, seed=0):
-    shape = (size,) + tuple(gan.sample_shape)
+def _batch(gan, size=None, seed=0):
+    """A fit batch: by default `d_steps` minibatches of 8."""
+    shape = (size or 8 * gan.d_steps,) + tuple(gan.sample_shape)
     return np.random.default_rng(seed).uniform(-1, 1, shape).astype("float32")
 
 

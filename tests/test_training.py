@@ -162,3 +162,19 @@ def test_a_run_checkpointed_in_keras_layout_resumes(tmp_path):
     resumed, summary = training.train(**TOY, epochs=2, output_dir=run, resume=True)
     assert int(resumed.g_optimizer.iterations) == 6  # 3 steps restored, 3 trained
     assert summary["completed_epochs"] == 2
+
+
+def test_a_time_budget_ends_training_at_the_first_step_past_it(tmp_path):
+    # gan_1d's preset runs 50 steps per execution: the budget is looked at between executions.
+    gan, summary = training.train(**{**TOY, "steps_per_epoch": 200}, epochs=4, time_budget=1e-3,
+                                  output_dir=str(tmp_path / "run"))
+    assert summary["completed_epochs"] == 1  # the cut epoch counts as done
+    assert int(gan.g_optimizer.iterations) == 50
+
+
+def test_wgans_preset_trains_with_rmsprop_and_n_critic_5(tmp_path):
+    gan, _ = training.train(preset="wgan_ring8", epochs=1, steps_per_epoch=2, seed=0, verbose=0,
+                            output_dir=str(tmp_path / "run"))
+    assert isinstance(gan.d_optimizer, keras.optimizers.RMSprop)
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(5e-5)
+    assert int(gan.d_optimizer.iterations) == 5 * int(gan.g_optimizer.iterations) == 10

@@ -1,7 +1,15 @@
 """Tiny configurations of every registered model, so tests build and step them in seconds."""
 
+_TINY_POINTS = dict(image_shape=(2,), latent_dim=2, g_hidden=(8,), d_hidden=(8,), maxout_pieces=2)
+_TINY_IMAGES = dict(image_shape=(16, 16, 1), latent_dim=4, base_filters=4)
+
 TINY_CONFIGS = {
     "gan": dict(image_shape=(8, 8, 1), latent_dim=4, g_hidden=(16,), d_hidden=(8,), maxout_pieces=2),
     "gan_1d": dict(latent_dim=1, hidden=(8,)),
-    "dcgan": dict(image_shape=(16, 16, 1), latent_dim=4, base_filters=4),
+    "dcgan": dict(_TINY_IMAGES),
+    # The loss family: the MLPs for points on one, the DCGAN networks on the others.
+    "wgan": dict(_TINY_POINTS),
+    "wgan_gp": dict(_TINY_IMAGES),
+    "lsgan": dict(_TINY_IMAGES),
+    "ebgan": dict(_TINY_IMAGES, code_dim=4),
 }

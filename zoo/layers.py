@@ -21,11 +21,12 @@ class Maxout(layers.Layer):
     The original GAN's MNIST discriminator is built from these.
     """
 
-    def __init__(self, units, pieces, **kwargs):
+    def __init__(self, units, pieces, spectral_norm=False, **kwargs):
         super().__init__(**kwargs)
         self.units = units
         self.pieces = pieces
-        self.linear = layers.Dense(units * pieces)
+        self.spectral_norm = spectral_norm
+        self.linear = normalized(layers.Dense(units * pieces), spectral_norm)
 
     def build(self, input_shape):
         self.linear.build(input_shape)
@@ -39,7 +40,8 @@ class Maxout(layers.Layer):
         return (input_shape[0], self.units)
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units, "pieces": self.pieces}
+        return {**super().get_config(), "units": self.units, "pieces": self.pieces,
+                "spectral_norm": self.spectral_norm}
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -70,6 +72,28 @@ def batch_norm():
     return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=True)
 
 
+def normalized(layer, spectral_norm):
+    """`layer`, wrapped in spectral normalization (Miyato et al. 2018) when asked: its kernel is
+    divided by its largest singular value (one power iteration per training call), which
+    bounds the layer's Lipschitz constant by 1."""
+    return layers.SpectralNormalization(layer) if spectral_norm else layer
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ClipWeights(keras.constraints.Constraint):
+    """WGAN's weight clipping (Arjovsky et al. 2017) as a keras constraint: the optimizer
+    clips each variable into [-c, c] right after its update."""
+
+    def __init__(self, clip_value):
+        self.clip_value = float(clip_value)
+
+    def __call__(self, w):
+        return ops.clip(w, -self.clip_value, self.clip_value)
+
+    def get_config(self):
+        return {"clip_value": self.clip_value}
+
+
 def up_block(filters):
     """x2 upsampling: transposed conv 4x4 stride 2, batch norm, ReLU (DCGAN generator)."""
     return [layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
@@ -77,10 +101,11 @@ def up_block(filters):
             batch_norm(), layers.ReLU()]
 
 
-def down_block(filters, normalize=True):
+def down_block(filters, normalize=True, spectral_norm=False):
     """/2 downsampling: conv 4x4 stride 2, batch norm, LeakyReLU 0.2 (DCGAN discriminator)."""
-    block = [layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=not normalize,
-                           kernel_initializer=dcgan_init())]
+    block = [normalized(layers.Conv2D(filters, 4, strides=2, padding="same",
+                                      use_bias=not normalize, kernel_initializer=dcgan_init()),
+                        spectral_norm)]
     if normalize:
         block.append(batch_norm())
     return block + [layers.LeakyReLU(0.2)]

@@ -8,6 +8,10 @@ sigmoid lives inside the loss (`softplus` forms), which is exact and never takes
 Identities used below, with D = sigmoid(l):
     -log D       = softplus(-l)
     -log(1 - D)  = softplus(l)
+
+The Wasserstein, hinge and least-squares losses read the same outputs as unbounded scores
+(a critic's value), not as logits. The penalties (`gradient_penalty`, `r1_penalty`) take
+the discriminator as a function, since they differentiate it with respect to its input.
 """
 
 import collections
@@ -54,11 +58,52 @@ def non_saturating_generator_loss(fake_logits):
     return per_example(tf.nn.softplus(-fake_logits))
 
 
-AdversarialLoss = collections.namedtuple("AdversarialLoss", ["discriminator", "generator"])
+def wasserstein_critic_loss(real_scores, fake_scores, real_target=1.0):
+    """Arjovsky et al. 2017: the critic maximises E[f(x)] - E[f(G(z))], so minimises the negation.
+
+    The critic must be kept (roughly) 1-Lipschitz for this to estimate the Wasserstein-1
+    distance: by weight clipping (WGAN), a gradient penalty (WGAN-GP) or spectral norm.
+    `real_target` is accepted for a uniform signature; only 1.0 (no smoothing) is meaningful.
+    """
+    del real_target
+    return per_example(fake_scores) - per_example(real_scores)
+
+
+def wasserstein_generator_loss(fake_scores):
+    """G maximises the critic's score of its samples: minimise -f(G(z))."""
+    return -per_example(fake_scores)
+
+
+def hinge_discriminator_loss(real_scores, fake_scores, real_target=1.0):
+    """The hinge loss (Lim & Ye 2017; Miyato et al. 2018): max(0, 1 - D(x)) + max(0, 1 + D(G(z)))."""
+    del real_target
+    return per_example(tf.nn.relu(1.0 - real_scores)) + per_example(tf.nn.relu(1.0 + fake_scores))
+
+
+def least_squares_discriminator_loss(real_scores, fake_scores, real_target=1.0):
+    """Mao et al. 2017 (LSGAN), the 0-1 coding (a=0, b=1): 1/2 (D(x) - b)^2 + 1/2 D(G(z))^2.
+
+    `real_target` < 1 softens b, the real target, as label smoothing does for the log loss.
+    """
+    return (0.5 * per_example(tf.square(real_scores - real_target))
+            + 0.5 * per_example(tf.square(fake_scores)))
+
+
+def least_squares_generator_loss(fake_scores):
+    """LSGAN's generator: 1/2 (D(G(z)) - c)^2 with c = 1, the value it wants D to believe."""
+    return 0.5 * per_example(tf.square(fake_scores - 1.0))
+
+
+AdversarialLoss = collections.namedtuple(
+    "AdversarialLoss", ["discriminator", "generator", "smoothable"])
 
 ADVERSARIAL_LOSSES = {
-    "non_saturating": AdversarialLoss(gan_discriminator_loss, non_saturating_generator_loss),
-    "minimax": AdversarialLoss(gan_discriminator_loss, minimax_generator_loss),
+    "non_saturating": AdversarialLoss(gan_discriminator_loss, non_saturating_generator_loss, True),
+    "minimax": AdversarialLoss(gan_discriminator_loss, minimax_generator_loss, True),
+    "wasserstein": AdversarialLoss(wasserstein_critic_loss, wasserstein_generator_loss, False),
+    "hinge": AdversarialLoss(hinge_discriminator_loss, wasserstein_generator_loss, False),
+    "least_squares": AdversarialLoss(least_squares_discriminator_loss,
+                                     least_squares_generator_loss, True),
 }
 
 
@@ -66,3 +111,74 @@ def get_adversarial_loss(name):
     if name not in ADVERSARIAL_LOSSES:
         raise ZooError(f"unknown loss {name!r}: choose one of {', '.join(sorted(ADVERSARIAL_LOSSES))}")
     return ADVERSARIAL_LOSSES[name]
+
+
+# ------------------------------------------------------------------ energy-based (EBGAN)
+def ebgan_discriminator_loss(real_energy, fake_energy, margin):
+    """Zhao et al. 2017: L_D = D(x) + [m - D(G(z))]^+ on energies (here reconstruction errors).
+
+    The margin m stops D from pushing generated samples' energy up without bound: a sample
+    whose energy is above m costs D nothing.
+    """
+    return per_example(real_energy) + tf.nn.relu(margin - per_example(fake_energy))
+
+
+def ebgan_generator_loss(fake_energy):
+    """L_G = D(G(z)): G lowers the energy (the reconstruction error) of its samples."""
+    return per_example(fake_energy)
+
+
+def pull_away_term(embeddings):
+    """EBGAN's repelling regulariser, per example: the mean squared cosine similarity of each
+    example's embedding with the other examples' in the batch.
+
+    Its mean over the batch is Zhao et al.'s f_PT = 1/(N(N-1)) sum_{i != j} cos^2(s_i, s_j):
+    small when the embeddings point in different directions, i.e. when G does not collapse.
+    Under a distribution strategy the batch is each replica's share.
+    """
+    flat = tf.reshape(embeddings, [tf.shape(embeddings)[0], -1])
+    unit = tf.math.l2_normalize(flat, axis=1)
+    cosine_squared = tf.square(tf.matmul(unit, unit, transpose_b=True))
+    n = tf.cast(tf.shape(flat)[0], flat.dtype)
+    # Drop the diagonal (each example's cosine with itself is 1).
+    return (tf.reduce_sum(cosine_squared, axis=1) - tf.linalg.diag_part(cosine_squared)) / tf.maximum(n - 1.0, 1.0)
+
+
+# ------------------------------------------------------------------ penalties on D's input gradient
+GRADIENT_NORM_EPSILON = 1e-12
+
+
+def _input_gradient_norm(critic, inputs):
+    """||d critic(x) / dx|| per example, with an epsilon inside the square root: the norm's
+    own gradient, x / ||x||, is undefined at 0, and NaN would poison every weight."""
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        scores = tf.reduce_sum(critic(inputs))  # each example's score depends on its input only
+    gradients = tape.gradient(scores, inputs)
+    squared = tf.reduce_sum(tf.reshape(tf.square(gradients), [tf.shape(gradients)[0], -1]), axis=1)
+    return tf.sqrt(squared + GRADIENT_NORM_EPSILON), squared
+
+
+def gradient_penalty(critic, real, fake, interpolation=None):
+    """Gulrajani et al. 2017 (WGAN-GP): (||grad_x f(x_hat)|| - 1)^2 per example, on
+    x_hat = e x + (1 - e) G(z) with one e ~ U[0, 1] per example.
+
+    `interpolation` pins e (shape [batch]); by default it is drawn. Returned unweighted:
+    the caller multiplies by lambda (10 in the paper).
+    """
+    real = tf.convert_to_tensor(real)
+    fake = tf.cast(fake, real.dtype)
+    batch = tf.shape(real)[0]
+    if interpolation is None:
+        interpolation = tf.random.uniform([batch], dtype=real.dtype)
+    weight = tf.reshape(tf.cast(interpolation, real.dtype),
+                        tf.concat([[batch], tf.ones([tf.rank(real) - 1], tf.int32)], 0))
+    norm, _ = _input_gradient_norm(critic, weight * real + (1.0 - weight) * fake)
+    return tf.square(norm - 1.0)
+
+
+def r1_penalty(critic, real):
+    """Mescheder et al. 2018: ||grad_x D(x)||^2 on real data, per example. Returned
+    unweighted: the caller multiplies by gamma / 2."""
+    _, squared = _input_gradient_norm(critic, tf.convert_to_tensor(real))
+    return squared

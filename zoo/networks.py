@@ -1,7 +1,12 @@
 """Network builders that more than one variant uses: MLPs and the DCGAN pair.
 
 Each returns a functional keras Model named "generator" or "discriminator". The
-discriminator returns logits (the losses apply the sigmoid).
+discriminator returns logits (the losses apply the sigmoid) or, for the critics of the
+Wasserstein and hinge losses, unbounded scores: the same network either way.
+
+The discriminators take the remedies against mode collapse as options: `minibatch_stddev`
+(a feature with the batch's spread, Karras et al. 2018) and `spectral_norm` (Miyato et al.
+2018). Packing (PacGAN) needs nothing here: the model passes the packed input shape.
 """
 
 import math
@@ -10,7 +15,14 @@ import keras
 from keras import layers
 
 from zoo.errors import ZooError
-from zoo.layers import dcgan_init, Maxout, MinibatchStdDev, batch_norm, down_block, up_block
+from zoo.layers import (dcgan_init, Maxout, MinibatchStdDev, batch_norm, down_block, normalized,
+                        up_block)
+
+# Normalization of the DCGAN discriminator's hidden layers. Batch norm (the DCGAN paper's)
+# couples the examples of a batch, which breaks per-example input gradients: the WGAN-GP
+# critic uses layer norm instead (Gulrajani et al. 2017), and spectrally normalized
+# discriminators none (Miyato et al. 2018).
+D_NORMALIZATIONS = ("batch", "layer", "none")
 
 
 def _apply(x, blocks):
@@ -20,7 +32,7 @@ def _apply(x, blocks):
 
 
 def mlp_generator(latent_dim, output_shape, hidden=(1200, 1200), activation="relu",
-                  output_activation="tanh", normalize=False):
+                  output_activation="tanh", normalize=False, name="generator"):
     """z -> dense layers (with batch norm before each activation if `normalize`) -> an example
     of `output_shape` (tanh keeps images in [-1, 1])."""
     z = keras.Input((latent_dim,), name="z")
@@ -31,12 +43,13 @@ def mlp_generator(latent_dim, output_shape, hidden=(1200, 1200), activation="rel
         else:
             x = layers.Dense(units, activation=activation)(x)
     x = layers.Dense(math.prod(output_shape), activation=output_activation)(x)
-    return keras.Model(z, layers.Reshape(output_shape)(x), name="generator")
+    return keras.Model(z, layers.Reshape(output_shape)(x), name=name)
 
 
 def mlp_discriminator(input_shape, hidden=(240, 240), activation="maxout", maxout_pieces=5,
-                      input_dropout=0.0, dropout=0.0, minibatch_stddev=False):
-    """example -> dense (or maxout) layers with dropout -> one logit."""
+                      input_dropout=0.0, dropout=0.0, minibatch_stddev=False, spectral_norm=False,
+                      outputs=1, name="discriminator"):
+    """example -> dense (or maxout) layers with dropout -> one logit (or `outputs` features)."""
     x_in = keras.Input(input_shape, name="x")
     x = layers.Flatten()(x_in)
     if minibatch_stddev:
@@ -44,11 +57,11 @@ def mlp_discriminator(input_shape, hidden=(240, 240), activation="maxout", maxou
     if input_dropout:
         x = layers.Dropout(input_dropout)(x)
     for units in hidden:
-        x = (Maxout(units, maxout_pieces)(x) if activation == "maxout"
-             else layers.Dense(units, activation=activation)(x))
+        x = (Maxout(units, maxout_pieces, spectral_norm=spectral_norm)(x) if activation == "maxout"
+             else normalized(layers.Dense(units, activation=activation), spectral_norm)(x))
         if dropout:
             x = layers.Dropout(dropout)(x)
-    return keras.Model(x_in, layers.Dense(1)(x), name="discriminator")
+    return keras.Model(x_in, normalized(layers.Dense(outputs), spectral_norm)(x), name=name)
 
 
 def dcgan_geometry(image_shape):
@@ -67,9 +80,12 @@ def dcgan_geometry(image_shape):
                    f"got {height}: resize the data (e.g. --image_size=64)")
 
 
-def dcgan_generator(latent_dim, image_shape, base_filters=64):
-    """Radford et al. 2016: project z, then x2 transposed-conv steps halving the filters; tanh."""
-    start, steps = dcgan_geometry(image_shape)
+def dcgan_generator(latent_dim, image_shape, base_filters=64, name="generator"):
+    """Radford et al. 2016: project z, then x2 transposed-conv steps halving the filters; tanh.
+
+    (EBGAN's decoder is one, with a packed discriminator's k times the channels.)
+    """
+    start, steps = dcgan_geometry(image_shape[:2] + (1,))
     filters = base_filters * 2 ** (steps - 1)
     z = keras.Input((latent_dim,), name="z")
     x = layers.Dense(start * start * filters, use_bias=False, kernel_initializer=dcgan_init())(z)
@@ -78,15 +94,37 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64):
         x = _apply(x, up_block(filters // 2 ** step))
     x = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same",
                                activation="tanh", kernel_initializer=dcgan_init())(x)
-    return keras.Model(z, x, name="generator")
+    return keras.Model(z, x, name=name)
 
 
-def dcgan_discriminator(image_shape, base_filters=64):
-    """Strided convs doubling the filters, batch norm except on the first, LeakyReLU 0.2."""
-    _, steps = dcgan_geometry(image_shape)
+def dcgan_discriminator(image_shape, base_filters=64, normalization="batch",
+                        minibatch_stddev=False, spectral_norm=False, outputs=1,
+                        name="discriminator"):
+    """Strided convs doubling the filters, normalization (batch norm in the paper) except on
+    the first, LeakyReLU 0.2; then one logit (or `outputs` features).
+
+    `image_shape` may have k times the channels of the images: PacGAN's packed input.
+    """
+    if normalization not in D_NORMALIZATIONS:
+        raise ZooError(f"normalization must be one of {D_NORMALIZATIONS}, got {normalization!r}")
+    _, steps = dcgan_geometry(image_shape[:2] + (1,))
     x_in = keras.Input(image_shape, name="x")
-    x = _apply(x_in, down_block(base_filters, normalize=False))
+    x = _apply(x_in, down_block(base_filters, normalize=False, spectral_norm=spectral_norm))
     for step in range(1, steps):
-        x = _apply(x, down_block(base_filters * 2 ** step))
+        block = down_block(base_filters * 2 ** step, normalize=normalization == "batch",
+                           spectral_norm=spectral_norm)
+        if normalization == "layer":
+            block.insert(1, layers.LayerNormalization(axis=(1, 2, 3)))
+        x = _apply(x, block)
+    if minibatch_stddev:  # on the last feature map, as in Karras et al. 2018
+        x = MinibatchStdDev()(x)
     x = layers.Flatten()(x)
-    return keras.Model(x_in, layers.Dense(1, kernel_initializer=dcgan_init())(x), name="discriminator")
+    head = normalized(layers.Dense(outputs, kernel_initializer=dcgan_init()), spectral_norm)
+    return keras.Model(x_in, head(x), name=name)
+
+
+def autoencoder(encoder, decoder):
+    """EBGAN's discriminator: x -> (reconstruction, code), from an encoder and a decoder model."""
+    x_in = keras.Input(encoder.input.shape[1:], name="x")
+    code = encoder(x_in)
+    return keras.Model(x_in, [decoder(code), code], name="discriminator")

@@ -27,6 +27,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 
 import keras
 import numpy as np
@@ -34,6 +35,7 @@ import tensorflow as tf
 from absl import logging
 
 from zoo import recovery
+from zoo.core import BaseGAN
 from zoo.errors import ZooError
 from zoo.metrics.quality import SampleQuality, evaluator_for
 from zoo.serving import export
@@ -45,9 +47,12 @@ from zoo.saving import FINAL_MODEL_DIR, save
 TRAIN_DEFAULTS = dict(batch_size=64, epochs=10, steps_per_epoch=None, g_lr=2e-4, d_lr=2e-4,
                       beta_1=0.5, beta_2=0.999, lr_decay=None, image_size=None,
                       steps_per_execution=1, eval_every=0, max_rollbacks=3,
-                      rollback_lr_factor=0.5)
+                      rollback_lr_factor=0.5, optimizer="adam", time_budget=None)
 # Overrides that belong to the model's constructor rather than to the training loop.
-MODEL_OVERRIDES = ("latent_dim", "d_steps", "loss", "label_smoothing")
+MODEL_OVERRIDES = ("latent_dim", "d_steps", "loss", "label_smoothing", "pack", "minibatch_stddev",
+                   "spectral_norm", "unrolled_steps", "gradient_penalty", "r1_gamma", "clip_value",
+                   "d_normalization")
+OPTIMIZERS = ("adam", "rmsprop")
 STRATEGIES = ("none", "mirrored", "multiworker")
 PRECISIONS = ("float32", "bfloat16", "float16")
 RESULT_FILE = "result.json"  # written last: the run finished the epochs it records
@@ -109,6 +114,12 @@ def _check_settings(settings):
     for key in ("beta_1", "beta_2"):
         if not 0 <= settings[key] < 1:
             raise ZooError(f"{key} must be in [0, 1), got {settings[key]!r}")
+    if settings["optimizer"] not in OPTIMIZERS:
+        raise ZooError(f"optimizer must be one of {OPTIMIZERS}, got {settings['optimizer']!r}")
+    budget = settings["time_budget"]
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
+                               or not budget > 0):
+        raise ZooError(f"time_budget must be a positive number of seconds, got {budget!r}")
     if settings["lr_decay"] not in (None, "linear"):
         raise ZooError(f"lr_decay must be None or 'linear', got {settings['lr_decay']!r}")
 
@@ -241,7 +252,10 @@ def _precision_policy(mixed_precision):
 def _optimizer(lr, settings, total_steps, loss_scaling):
     if settings["lr_decay"] == "linear":
         lr = keras.optimizers.schedules.PolynomialDecay(lr, max(total_steps, 1), end_learning_rate=0.0)
-    optimizer = keras.optimizers.Adam(lr, beta_1=settings["beta_1"], beta_2=settings["beta_2"])
+    if settings["optimizer"] == "rmsprop":  # WGAN's; rho is keras' (and TensorFlow 1's) 0.9
+        optimizer = keras.optimizers.RMSprop(lr)
+    else:
+        optimizer = keras.optimizers.Adam(lr, beta_1=settings["beta_1"], beta_2=settings["beta_2"])
     return keras.optimizers.LossScaleOptimizer(optimizer) if loss_scaling else optimizer
 
 
@@ -267,6 +281,22 @@ class EpochHistory(keras.callbacks.Callback):
         """{metric: [value per epoch]}, the layout of keras' History."""
         return {key: [entry.get(key) for entry in self.epochs]
                 for key in dict.fromkeys(k for entry in self.epochs for k in entry)}
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Ends training at the first step that finishes past `seconds` of training time, so
+    variants can be compared at equal wall-clock cost. The cut epoch counts as done."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = seconds
+
+    def on_train_begin(self, logs=None):
+        self.deadline = time.monotonic() + self.seconds
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.monotonic() >= self.deadline:
+            self.model.stop_training = True
 
 
 class FlushedTensorBoard(keras.callbacks.TensorBoard):
@@ -309,6 +339,17 @@ def _json_ready(value):
     return value
 
 
+def _constructor_arguments(model_class):
+    """The keyword arguments a variant's constructor takes, its base classes' included."""
+    names = set()
+    for cls in model_class.__mro__:
+        if "__init__" in vars(cls):
+            names |= set(inspect.signature(cls.__init__).parameters)
+        if cls is BaseGAN:
+            return names
+    return names
+
+
 def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resume=False,
           distribute="none", seed=None, export_dir=None, data_dir=None, manual_dir=None,
           jit_compile=False, mixed_precision="float32", verbose=None, strategy=None,
@@ -340,6 +381,10 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         keras.utils.set_random_seed(seed)
         model_kwargs.setdefault("noise_seed", seed)
 
+    unused = set(model_kwargs) - _constructor_arguments(model_class)
+    if unused:
+        raise ZooError(f"{model} has no setting {', '.join(sorted(unused))}: drop it")
+
     strategy = strategy or make_strategy(distribute)
     chief = _is_chief(strategy)
     # The model's name, which its exports take. A run that changes the preset's networks (say
@@ -369,6 +414,9 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
     # only, and the caller's is back afterwards.
     with _precision_policy(mixed_precision), strategy.scope():
         gan = model_class(**model_kwargs, name=run_name)
+        if (settings["batch_size"] // replicas) % gan.pack:
+            raise ZooError(f"pack={gan.pack} must divide each replica's batch of "
+                           f"{settings['batch_size'] // replicas}: change --batch_size or --pack")
         if tuple(gan.sample_shape) != data_shape:
             raise ZooError(f"{model} generates examples of shape {gan.sample_shape} but {dataset} "
                            f"holds {data_shape}; pick a model made for this data")
@@ -421,6 +469,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
           if evaluate and settings["eval_every"] else []),
         # Everything an epoch writes is written before its checkpoint, which commits it: a run
         # killed in between trains that epoch again and writes it again, and loses nothing.
+        *([TimeBudget(settings["time_budget"])] if settings["time_budget"] else []),
         history,
         FlushedTensorBoard(os.path.join(output_dir, "logs"), write_graph=False),
         SampleGrid(os.path.join(output_dir, "samples"), 64 if spec.kind == "image" else 2000),

@@ -1,3 +1,4 @@
 from zoo.core.base import BaseGAN
+from zoo.core.standard import StandardGAN
 
-__all__ = ["BaseGAN"]
+__all__ = ["BaseGAN", "StandardGAN"]

@@ -5,6 +5,12 @@ Models named "generator" and "discriminator") and, where its objective differs, 
 `discriminator_loss` / `generator_loss`, which return one loss per example. The base class
 owns the step, the noise, the loss reduction and generation, so that distribution
 (`tf.distribute`), checkpoints and export work the same for every variant.
+
+It also owns the remedies against mode collapse and the discriminator's regularisers, so
+that every variant has them: packing (PacGAN), unrolled discriminator steps (Metz et al.
+2017), the gradient and R1 penalties and weight clipping. Those that live inside the
+network (the minibatch standard deviation feature, spectral norm) reach the builders
+through `discriminator_options()`; packing through `packed_shape()`.
 """
 
 import numpy as np
@@ -12,14 +18,23 @@ import tensorflow as tf
 import keras
 
 from zoo import losses
+from zoo.core import unrolling
 from zoo.errors import ZooError
+from zoo.layers import ClipWeights
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
 
 
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ZooError(f"{name} must be a positive integer, got {value!r}")
+def _check_positive_int(name, value, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ZooError(f"{name} must be {kind}, got {value!r}")
+
+
+def _check_weight(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+        raise ZooError(f"{name} must be a number >= 0 (0 turns it off), got {value!r}")
+    return float(value)
 
 
 class BaseGAN(keras.Model):
@@ -38,33 +53,69 @@ class BaseGAN(keras.Model):
       loss: a name from `zoo.losses.ADVERSARIAL_LOSSES`.
       label_smoothing: one-sided label smoothing; real targets become 1 - label_smoothing.
       noise_seed: seed of the training noise stream (None: nondeterministic).
+
+    Remedies and regularisers (off by default):
+      pack: PacGAN (Lin et al. 2018): D judges `pack` samples at once, all real or all
+        generated, concatenated along the last axis. The batch must divide by it.
+      minibatch_stddev: D sees the batch's standard deviation as a feature (Karras et al. 2018).
+      spectral_norm: spectral normalization of D's layers (Miyato et al. 2018).
+      unrolled_steps: G's loss is taken against D after this many further (differentiable)
+        Adam steps on the current batch (Metz et al. 2017).
+      gradient_penalty: lambda of WGAN-GP's (||grad D(x_hat)|| - 1)^2 (Gulrajani et al. 2017).
+      r1_gamma: gamma of the R1 penalty gamma/2 ||grad D(x)||^2 on real data (Mescheder et al. 2018).
+      clip_value: clip D's weights into [-c, c] after each update (WGAN).
     """
 
     registered_name = None  # set by @register_model
+    own_loss = None  # the name of an objective a variant implements itself (EBGAN's "energy")
 
     def __init__(self, latent_dim=100, latent_distribution="normal", d_steps=1,
-                 loss="non_saturating", label_smoothing=0.0, noise_seed=None, name=None, **kwargs):
+                 loss="non_saturating", label_smoothing=0.0, noise_seed=None, pack=1,
+                 minibatch_stddev=False, spectral_norm=False, unrolled_steps=0,
+                 gradient_penalty=0.0, r1_gamma=0.0, clip_value=None, name=None, **kwargs):
         super().__init__(name=name or self.registered_name or "gan", **kwargs)
         _check_positive_int("latent_dim", latent_dim)
         _check_positive_int("d_steps", d_steps)
+        _check_positive_int("pack", pack)
+        _check_positive_int("unrolled_steps", unrolled_steps, minimum=0)
         if latent_distribution not in LATENT_DISTRIBUTIONS:
             raise ZooError(f"latent_distribution must be one of {LATENT_DISTRIBUTIONS}, "
                            f"got {latent_distribution!r}")
         if not 0.0 <= float(label_smoothing) < 1.0:
             raise ZooError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}")
+        self.adversarial_loss = None if loss == self.own_loss else losses.get_adversarial_loss(loss)
+        if label_smoothing and not (self.adversarial_loss and self.adversarial_loss.smoothable):
+            raise ZooError(f"label_smoothing applies to targets, and the {loss} loss has none: "
+                           "drop --label_smoothing")
+        if clip_value is not None and not (isinstance(clip_value, (int, float)) and clip_value > 0):
+            raise ZooError(f"clip_value must be a positive number or None, got {clip_value!r}")
+        for flag_name, flag in (("minibatch_stddev", minibatch_stddev), ("spectral_norm", spectral_norm)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise ZooError(f"{flag_name} must be True or False, got {flag!r}")
         self.latent_dim = int(latent_dim)
         self.latent_distribution = latent_distribution
         self.d_steps = int(d_steps)
         self.loss_name = loss
-        self.adversarial_loss = losses.get_adversarial_loss(loss)
         self.label_smoothing = float(label_smoothing)
         self.noise_seed = noise_seed
+        self.pack = int(pack)
+        self.minibatch_stddev = bool(minibatch_stddev)
+        self.spectral_norm = bool(spectral_norm)
+        self.unrolled_steps = int(unrolled_steps)
+        self.gradient_penalty = _check_weight("gradient_penalty", gradient_penalty)
+        self.r1_gamma = _check_weight("r1_gamma", r1_gamma)
+        self.clip_value = None if clip_value is None else float(clip_value)
+        self._unrolled_weights = None  # D's weights for G's loss while unrolling
         # A tf.random.Generator made under a distribution strategy's scope gives every
         # replica its own stream; keras' SeedGenerator would give them all the same noise.
         self.noise = (tf.random.Generator.from_seed(noise_seed) if noise_seed is not None
                       else tf.random.Generator.from_non_deterministic_state())
         self.generator = self.build_generator()
         self.discriminator = self.build_discriminator()
+        if self.clip_value is not None:
+            # A keras constraint: the optimizer applies it right after each update.
+            for variable in self.discriminator.trainable_variables:
+                variable.constraint = ClipWeights(self.clip_value)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         # A GAN has no single forward pass for fit() to build the model with.
@@ -77,6 +128,15 @@ class BaseGAN(keras.Model):
 
     def build_discriminator(self):
         raise NotImplementedError
+
+    def discriminator_options(self):
+        """The remedies that live inside D, as keyword arguments of zoo.networks' builders."""
+        return {"minibatch_stddev": self.minibatch_stddev, "spectral_norm": self.spectral_norm}
+
+    def packed_shape(self, example_shape):
+        """The shape D takes: `pack` examples concatenated along the last axis."""
+        example_shape = tuple(example_shape)
+        return example_shape[:-1] + (example_shape[-1] * self.pack,)
 
     @property
     def sample_shape(self):
@@ -93,6 +153,13 @@ class BaseGAN(keras.Model):
             "loss": self.loss_name,
             "label_smoothing": self.label_smoothing,
             "noise_seed": self.noise_seed,
+            "pack": self.pack,
+            "minibatch_stddev": self.minibatch_stddev,
+            "spectral_norm": self.spectral_norm,
+            "unrolled_steps": self.unrolled_steps,
+            "gradient_penalty": self.gradient_penalty,
+            "r1_gamma": self.r1_gamma,
+            "clip_value": self.clip_value,
         }
 
     @classmethod
@@ -109,6 +176,8 @@ class BaseGAN(keras.Model):
         # make them here, under the caller's strategy scope.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+        if self.unrolled_steps:
+            unrolling.check_optimizer(self.d_optimizer)
 
     @property
     def metrics(self):
@@ -136,10 +205,38 @@ class BaseGAN(keras.Model):
                          fn_output_signature=tf.float32)
 
     # ----------------------------------------------------------------- losses
+    def pack_examples(self, x):
+        """[batch, ..., c] -> [batch / pack, ..., pack * c]: consecutive examples side by side."""
+        if self.pack == 1:
+            return x
+        shape = tf.shape(x)
+        rank = len(x.shape)
+        grouped = tf.reshape(x, tf.concat([[-1, self.pack], shape[1:]], 0))
+        # Move the pack axis next to the channels, then merge the two.
+        order = [0] + list(range(2, rank)) + [1, rank]
+        grouped = tf.transpose(grouped, order)
+        return tf.reshape(grouped, tf.concat([[-1], shape[1:-1], [self.pack * shape[-1]]], 0))
+
+    def run_discriminator(self, packed, training=True):
+        """D's outputs on packed input in float32, whatever the compute dtype (under mixed
+        precision the losses and their reductions stay in full precision). While G's loss is
+        unrolled, D runs with the unrolled weights instead of its variables."""
+        if self._unrolled_weights is None:
+            outputs = self.discriminator(packed, training=training)
+        else:
+            outputs, _ = self.discriminator.stateless_call(
+                self._unrolled_weights, [v.value for v in self.discriminator.non_trainable_variables],
+                packed, training=training)
+        return tf.nest.map_structure(lambda t: tf.cast(t, tf.float32), outputs)
+
+    def critic(self, packed, training=True):
+        """The score the losses and penalties read, one per packed example: D's logit here;
+        a variant whose D returns more (EBGAN's energy) overrides this."""
+        return self.run_discriminator(packed, training=training)
+
     def discriminate(self, x, training=True):
-        """The discriminator's output in float32, whatever the compute dtype: under mixed
-        precision the losses and their reductions stay in full precision."""
-        return tf.cast(self.discriminator(x, training=training), tf.float32)
+        """The critic's score of a batch of examples, after packing."""
+        return self.critic(self.pack_examples(x), training=training)
 
     def discriminator_loss(self, real, fake):
         """Per-example discriminator loss on a real and a generated minibatch of equal size."""
@@ -161,9 +258,21 @@ class BaseGAN(keras.Model):
             return data[0]
         return data
 
+    def penalties(self, real, fake):
+        """D's regularisers, per packed example (0 when none is on)."""
+        total = 0.0
+        if self.gradient_penalty:
+            real_packed, fake_packed = self.pack_examples(real), self.pack_examples(fake)
+            weights = self.noise.uniform(tf.shape(real_packed)[:1])
+            total += self.gradient_penalty * losses.gradient_penalty(
+                self.critic, real_packed, fake_packed, interpolation=weights)
+        if self.r1_gamma:
+            total += 0.5 * self.r1_gamma * losses.r1_penalty(self.critic, self.pack_examples(real))
+        return total
+
     def _discriminator_update(self, real, fake):
         with tf.GradientTape() as tape:
-            per_example = self.discriminator_loss(real, fake)
+            per_example = self.discriminator_loss(real, fake) + self.penalties(real, fake)
             loss = tf.nn.compute_average_loss(per_example)
             # Under float16 the optimizer is a LossScaleOptimizer: scale here, it unscales.
             scaled = self.d_optimizer.scale_loss(loss)
@@ -187,7 +296,13 @@ class BaseGAN(keras.Model):
             fake = self.generator(self.sample_latent(tf.shape(last)[0]), training=True)
         self._discriminator_update(last, tf.stop_gradient(fake))
         with g_tape:
+            if self.unrolled_steps:
+                # Metz et al. 2017: G answers D as it will be after k more steps on this batch,
+                # differentiating through those steps (the nested tape records them).
+                self._unrolled_weights = unrolling.unrolled_weights(
+                    self, last, fake, self.unrolled_steps)
             per_example = self.generator_loss(fake)
+            self._unrolled_weights = None
             g_loss = tf.nn.compute_average_loss(per_example)
             scaled = self.g_optimizer.scale_loss(g_loss)
         grads = g_tape.gradient(scaled, self.generator.trainable_variables)

@@ -7,28 +7,21 @@ LeakyReLU(0.2) in D, weights from N(0, 0.02), Adam(2e-4, beta_1=0.5), batch 128.
 networks adapt to 28x28x1, 32x32x3, 64x64x3 and other sides of 4*2^n or 7*2^n.
 """
 
-from zoo.core import BaseGAN
-from zoo.networks import dcgan_discriminator, dcgan_generator, dcgan_geometry
+from zoo.core import StandardGAN
+from zoo.networks import dcgan_geometry
 from zoo.registry import Preset, register_model, register_preset
 
 
 @register_model("dcgan")
-class DCGAN(BaseGAN):
+class DCGAN(StandardGAN):
+    """The DCGAN networks (zoo.core.StandardGAN's for images) with any adversarial loss,
+    the paper's by default; `loss="hinge"` with `spectral_norm=True, d_normalization="none"`
+    gives the SN-GAN objective and discriminator (Miyato et al. 2018)."""
+
     def __init__(self, image_shape=(64, 64, 3), latent_dim=100, base_filters=64, **kwargs):
-        self.image_shape = tuple(image_shape)
-        dcgan_geometry(self.image_shape)  # refuse an unbuildable shape before building anything
-        self.base_filters = base_filters
-        super().__init__(latent_dim=latent_dim, **kwargs)
-
-    def build_generator(self):
-        return dcgan_generator(self.latent_dim, self.image_shape, self.base_filters)
-
-    def build_discriminator(self):
-        return dcgan_discriminator(self.image_shape, self.base_filters)
-
-    def get_config(self):
-        return {**super().get_config(), "image_shape": self.image_shape,
-                "base_filters": self.base_filters}
+        dcgan_geometry(tuple(image_shape))  # images only: points have zoo.models.gan
+        super().__init__(image_shape=image_shape, latent_dim=latent_dim,
+                         base_filters=base_filters, **kwargs)
 
 
 _PAPER = dict(paper="Radford et al. 2016, arXiv:1511.06434")

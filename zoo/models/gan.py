@@ -11,6 +11,7 @@ log(1 - D(G(z))) and the non-saturating -log D(G(z)) that the paper recommends i
 
 from zoo.core import BaseGAN
 from zoo.networks import mlp_discriminator, mlp_generator
+from zoo.presets import MIXTURE_NETWORKS, MIXTURE_REMEDIES, register_mixture_presets
 from zoo.registry import Preset, register_model, register_preset
 
 
@@ -35,9 +36,10 @@ class GAN(BaseGAN):
                              normalize=self.g_batch_norm)
 
     def build_discriminator(self):
-        return mlp_discriminator(self.image_shape, hidden=self.d_hidden, activation="maxout",
-                                 maxout_pieces=self.maxout_pieces,
-                                 input_dropout=self.input_dropout, dropout=self.dropout)
+        return mlp_discriminator(self.packed_shape(self.image_shape), hidden=self.d_hidden,
+                                 activation="maxout", maxout_pieces=self.maxout_pieces,
+                                 input_dropout=self.input_dropout, dropout=self.dropout,
+                                 **self.discriminator_options())
 
     def get_config(self):
         return {**super().get_config(), "image_shape": self.image_shape,
@@ -64,17 +66,11 @@ register_preset(Preset(
                               classes_present=10, class_entropy=2.289, confident_share=0.81)),
 ))
 
-# The 2-D mixtures in the setting of VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al.
-# 2018, Table 1): 2-D Gaussian noise, G with four ReLU layers of 400 units and batch norm, D
-# with three maxout layers of 200 units x 5 pieces, Adam(1e-4, beta_1=0.8). Without G's batch
-# norm, G collapsed here to one point between two modes in every run tried.
-# Steps: 10,000 on the ring and 20,000 on the grid (still improving at 10,000 in a trial run).
-for _toy, _epochs in (("ring8", 40), ("grid25", 80)):
-    register_preset(Preset(
-        name=f"gan_{_toy}", model="gan", dataset=_toy,
-        model_kwargs=dict(image_shape=(2,), latent_dim=2, g_hidden=(400,) * 4, d_hidden=(200,) * 3,
-                          maxout_pieces=5, input_dropout=0.0, dropout=0.0, output_activation=None,
-                          g_batch_norm=True),
-        train=dict(batch_size=100, epochs=_epochs, steps_per_epoch=250, g_lr=1e-4, d_lr=1e-4,
-                   beta_1=0.8, steps_per_execution=50),
-        metadata=dict(paper="Lin et al. 2018, arXiv:1712.04086 (PacGAN), Table 1 setting")))
+# The 2-D mixtures, with the maxout D (no dropout) and Adam(1e-4, beta_1=0.8) of PacGAN's
+# setting. Without G's batch norm, G collapsed here to one point between two modes in every
+# run tried. The remedies' presets (gan_pack4_grid25, ...) add one option each.
+_MIXTURE_GAN = dict(MIXTURE_NETWORKS, input_dropout=0.0, dropout=0.0, output_activation=None)
+_MIXTURE_ADAM = dict(g_lr=1e-4, d_lr=1e-4, beta_1=0.8)
+for _suffix, _remedy in MIXTURE_REMEDIES.items():
+    register_mixture_presets("gan", dict(_MIXTURE_GAN, **_remedy), _MIXTURE_ADAM,
+                             paper="Goodfellow et al. 2014, arXiv:1406.2661", suffix=_suffix)

@@ -24,20 +24,19 @@ class GAN1D(BaseGAN):
     def __init__(self, latent_dim=4, hidden=(32, 32), minibatch_stddev=True,
                  latent_distribution="uniform", **kwargs):
         self.hidden = tuple(hidden)
-        self.minibatch_stddev = minibatch_stddev
-        super().__init__(latent_dim=latent_dim, latent_distribution=latent_distribution, **kwargs)
+        super().__init__(latent_dim=latent_dim, latent_distribution=latent_distribution,
+                         minibatch_stddev=minibatch_stddev, **kwargs)
 
     def build_generator(self):
         return mlp_generator(self.latent_dim, (1,), hidden=self.hidden,
                              activation="tanh", output_activation=None)
 
     def build_discriminator(self):
-        return mlp_discriminator((1,), hidden=self.hidden, activation="tanh",
-                                 minibatch_stddev=self.minibatch_stddev)
+        return mlp_discriminator(self.packed_shape((1,)), hidden=self.hidden, activation="tanh",
+                                 **self.discriminator_options())
 
     def get_config(self):
-        return {**super().get_config(), "hidden": self.hidden,
-                "minibatch_stddev": self.minibatch_stddev}
+        return {**super().get_config(), "hidden": self.hidden}
 
 
 register_preset(Preset(

@@ -1,0 +1,62 @@
+"""StandardGAN: one pair of networks for the variants that differ only in their objective.
+
+Points (the toy mixtures, shape (d,)) get the MLPs of VEEGAN's and PacGAN's experiments: G
+with ReLU layers and batch norm, D with maxout layers. Images get the DCGAN networks
+(Radford et al. 2016). WGAN, WGAN-GP, LSGAN, EBGAN and DCGAN build on it, so a variant file
+holds only its objective and its presets, and every remedy reaches every variant.
+"""
+
+from zoo.core.base import BaseGAN
+from zoo.errors import ZooError
+from zoo.networks import (dcgan_discriminator, dcgan_generator, dcgan_geometry, mlp_discriminator,
+                          mlp_generator)
+
+
+class StandardGAN(BaseGAN):
+    """Args (beyond BaseGAN's):
+      image_shape: (height, width, channels) for images, (d,) for points.
+      base_filters, d_normalization: the DCGAN networks' width and D's normalization
+        ("batch", "layer" or "none").
+      g_hidden, d_hidden, maxout_pieces, g_batch_norm: the MLPs' layers, for points.
+    """
+
+    def __init__(self, image_shape=(64, 64, 3), latent_dim=100, base_filters=64,
+                 d_normalization="batch", g_hidden=(400, 400, 400, 400), d_hidden=(200, 200, 200),
+                 maxout_pieces=5, g_batch_norm=True, **kwargs):
+        self.image_shape = tuple(image_shape)
+        if len(self.image_shape) == 3:
+            dcgan_geometry(self.image_shape)  # refuse an unbuildable shape before building
+        elif len(self.image_shape) != 1:
+            raise ZooError(f"image_shape must be (height, width, channels) for images or (d,) "
+                           f"for points, got {self.image_shape}")
+        self.base_filters = base_filters
+        self.d_normalization = d_normalization
+        self.g_hidden = tuple(g_hidden)
+        self.d_hidden = tuple(d_hidden)
+        self.maxout_pieces = maxout_pieces
+        self.g_batch_norm = g_batch_norm
+        super().__init__(latent_dim=latent_dim, **kwargs)
+
+    @property
+    def for_points(self):
+        return len(self.image_shape) == 1
+
+    def build_generator(self):
+        if self.for_points:
+            return mlp_generator(self.latent_dim, self.image_shape, hidden=self.g_hidden,
+                                 output_activation=None, normalize=self.g_batch_norm)
+        return dcgan_generator(self.latent_dim, self.image_shape, self.base_filters)
+
+    def build_discriminator(self, outputs=1, name="discriminator"):
+        shape = self.packed_shape(self.image_shape)
+        if self.for_points:
+            return mlp_discriminator(shape, hidden=self.d_hidden, maxout_pieces=self.maxout_pieces,
+                                     outputs=outputs, name=name, **self.discriminator_options())
+        return dcgan_discriminator(shape, self.base_filters, normalization=self.d_normalization,
+                                   outputs=outputs, name=name, **self.discriminator_options())
+
+    def get_config(self):
+        return {**super().get_config(), "image_shape": self.image_shape,
+                "base_filters": self.base_filters, "d_normalization": self.d_normalization,
+                "g_hidden": self.g_hidden, "d_hidden": self.d_hidden,
+                "maxout_pieces": self.maxout_pieces, "g_batch_norm": self.g_batch_norm}
