@@ -2,6 +2,7 @@
 the full runs in benchmarks/results/)."""
 
 from benchmarks import mixtures
+from conftest import needs_mnist
 
 
 def test_mixtures_benchmark_trains_measures_and_tabulates_beside_the_paper():
@@ -12,3 +13,14 @@ def test_mixtures_benchmark_trains_measures_and_tabulates_beside_the_paper():
     assert "| gan (ours) | ring8 |" in text
     assert "| GAN (PacGAN paper) | ring8 | 6.3 / 8 | 98.2 | 0.45 |" in text
     assert "grid25" not in text  # only the mixtures that were run
+
+
+@needs_mnist
+def test_loss_family_benchmark_trains_each_on_a_time_budget_and_tabulates():
+    from benchmarks import loss_family
+
+    figures = loss_family.run("wgan", minutes=0.005)  # stops after its first step
+    assert figures["generator_steps"] == 1 and figures["images_seen"] == 5 * 64
+    assert figures["fid"] > 0 and 0 <= figures["precision"] <= 1
+    text = loss_family.table({"wgan": figures}, minutes=0.005)
+    assert text.splitlines()[2].startswith("| wgan | ") and "| 1 | 320 |" in text

@@ -33,7 +33,10 @@ def _compile_with_sgd(gan):
 
 
 @pytest.mark.parametrize("name, extra", [
-    ("dcgan", {}), ("dcgan", dict(d_steps=2)), ("gan", dict(input_dropout=0.0, dropout=0.0))])
+    ("dcgan", {}), ("dcgan", dict(d_steps=2)), ("gan", dict(input_dropout=0.0, dropout=0.0)),
+    # Weight clipping (a constraint applied by the optimizer), n_critic = 5, packing.
+    ("wgan", {}), ("lsgan", {}), ("dcgan", dict(loss="hinge")),
+    ("wgan", dict(pack=2, clip_value=None, d_steps=1))])
 def test_two_replicas_train_like_one_device(name, extra):
     kwargs = {**TINY_CONFIGS[name], **extra}
     rng = np.random.default_rng(0)
