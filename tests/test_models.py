@@ -6,13 +6,7 @@ import tensorflow as tf
 import keras
 
 import zoo
-from tiny import TINY_CONFIGS
-
-
-def _batch(gan, size=None, seed=0):
-    """A fit batch: by default `d_steps` minibatches of 8."""
-    shape = (size or 8 * gan.d_steps,) + tuple(gan.sample_shape)
-    return np.random.default_rng(seed).uniform(-1, 1, shape).astype("float32")
+from tiny import TINY_CONFIGS, tiny_batch as _batch
 
 
 def _weights(network):
@@ -25,7 +19,7 @@ def test_one_train_step_updates_both_networks(name):
     assert isinstance(gan, keras.Model)
     gan.compile()
     g_before, d_before = _weights(gan.generator), _weights(gan.discriminator)
-    logs = gan.train_step(tf.constant(_batch(gan)))
+    logs = gan.train_step(tf.nest.map_structure(tf.constant, _batch(gan)))
     for key in ("d_loss", "g_loss"):
         assert np.isfinite(float(logs[key])), key
     assert any(not np.allclose(a, b) for a, b in zip(g_before, _weights(gan.generator)))

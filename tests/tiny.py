@@ -1,5 +1,7 @@
 """Tiny configurations of every registered model, so tests build and step them in seconds."""
 
+import numpy as np
+
 _TINY_POINTS = dict(image_shape=(2,), latent_dim=2, g_hidden=(8,), d_hidden=(8,), maxout_pieces=2)
 _TINY_IMAGES = dict(image_shape=(16, 16, 1), latent_dim=4, base_filters=4)
 
@@ -12,4 +14,18 @@ TINY_CONFIGS = {
     "wgan_gp": dict(_TINY_IMAGES),
     "lsgan": dict(_TINY_IMAGES),
     "ebgan": dict(_TINY_IMAGES, code_dim=4),
+    # Conditional: labelled batches (x, y) of 16x16 images, 3 classes.
+    "cgan": dict(_TINY_IMAGES, num_classes=3),
+    "acgan": dict(_TINY_IMAGES, num_classes=3),
 }
+
+
+def tiny_batch(gan, size=None, seed=0):
+    """A fit batch for `gan` (by default `d_steps` minibatches of 8): examples uniform in
+    [-1, 1], with labels (x, y) for a conditional model."""
+    rng = np.random.default_rng(seed)
+    size = size or 8 * gan.d_steps
+    examples = rng.uniform(-1, 1, (size,) + tuple(gan.sample_shape)).astype("float32")
+    if hasattr(gan, "num_classes"):
+        return examples, rng.integers(0, gan.num_classes, size).astype("int32")
+    return examples

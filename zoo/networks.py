@@ -97,18 +97,12 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, name="generator"):
     return keras.Model(z, x, name=name)
 
 
-def dcgan_discriminator(image_shape, base_filters=64, normalization="batch",
-                        minibatch_stddev=False, spectral_norm=False, outputs=1,
-                        name="discriminator"):
-    """Strided convs doubling the filters, normalization (batch norm in the paper) except on
-    the first, LeakyReLU 0.2; then one logit (or `outputs` features).
-
-    `image_shape` may have k times the channels of the images: PacGAN's packed input.
-    """
+def _dcgan_body(x_in, base_filters, normalization, minibatch_stddev, spectral_norm):
+    """The DCGAN discriminator's body on `x_in`: strided convs doubling the filters,
+    normalization (batch norm in the paper) except on the first, LeakyReLU 0.2; flattened."""
     if normalization not in D_NORMALIZATIONS:
         raise ZooError(f"normalization must be one of {D_NORMALIZATIONS}, got {normalization!r}")
-    _, steps = dcgan_geometry(image_shape[:2] + (1,))
-    x_in = keras.Input(image_shape, name="x")
+    _, steps = dcgan_geometry(tuple(x_in.shape[1:3]) + (1,))
     x = _apply(x_in, down_block(base_filters, normalize=False, spectral_norm=spectral_norm))
     for step in range(1, steps):
         block = down_block(base_filters * 2 ** step, normalize=normalization == "batch",
@@ -118,9 +112,45 @@ def dcgan_discriminator(image_shape, base_filters=64, normalization="batch",
         x = _apply(x, block)
     if minibatch_stddev:  # on the last feature map, as in Karras et al. 2018
         x = MinibatchStdDev()(x)
-    x = layers.Flatten()(x)
-    head = normalized(layers.Dense(outputs, kernel_initializer=dcgan_init()), spectral_norm)
-    return keras.Model(x_in, head(x), name=name)
+    return layers.Flatten()(x)
+
+
+def dense_head(outputs, spectral_norm=False):
+    """A discriminator's linear output layer (DCGAN's initialization)."""
+    return normalized(layers.Dense(outputs, kernel_initializer=dcgan_init()), spectral_norm)
+
+
+def dcgan_discriminator(image_shape, base_filters=64, normalization="batch",
+                        minibatch_stddev=False, spectral_norm=False, outputs=1,
+                        name="discriminator"):
+    """Radford et al. 2016's discriminator, then one logit (or `outputs` features); with
+    `outputs=None`, the flattened features of its last conv layer.
+
+    `image_shape` may have k times the channels of the images: PacGAN's packed input.
+    """
+    x_in = keras.Input(image_shape, name="x")
+    x = _dcgan_body(x_in, base_filters, normalization, minibatch_stddev, spectral_norm)
+    if outputs is not None:
+        x = dense_head(outputs, spectral_norm)(x)
+    return keras.Model(x_in, x, name=name)
+
+
+def one_hot(labels, num_classes):
+    """Integer labels [batch] -> one-hot float rows [batch, num_classes] (a keras layer, so no
+    Lambda: models stay loadable in keras' safe mode)."""
+    return layers.CategoryEncoding(num_classes, output_mode="one_hot")(labels)
+
+
+def label_input():
+    return keras.Input((), dtype="int32", name="label")
+
+
+def conditional_generator(body, latent_dim, num_classes, name="generator"):
+    """G(z, c) (Mirza & Osindero 2014): the label, one-hot, concatenated to z, into `body`
+    (a generator model from latent_dim + num_classes inputs)."""
+    z, label = keras.Input((latent_dim,), name="z"), label_input()
+    inputs = layers.Concatenate()([z, one_hot(label, num_classes)])
+    return keras.Model([z, label], body(inputs), name=name)
 
 
 def autoencoder(encoder, decoder):

@@ -24,7 +24,7 @@ def image_grid(images, columns=None):
     return grid
 
 
-def save_samples(samples, path, title=None):
+def save_samples(samples, path, title=None, columns=None):
     """Write `samples` as a PNG: a grid for images, a histogram (1-D) or scatter (2-D) otherwise.
 
     The picture is written beside `path` and renamed onto it, so a crash never leaves half a PNG.
@@ -33,7 +33,7 @@ def save_samples(samples, path, title=None):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     staging = path + ".tmp"
     try:
-        _draw(samples, staging, title)
+        _draw(samples, staging, title, columns)
         os.replace(staging, path)
     finally:
         if os.path.exists(staging):
@@ -41,9 +41,9 @@ def save_samples(samples, path, title=None):
     return path
 
 
-def _draw(samples, path, title):
+def _draw(samples, path, title, columns=None):
     if samples.ndim == 4:
-        grid = image_grid(samples)
+        grid = image_grid(samples, columns)
         if grid.shape[-1] == 1:
             grid = grid[..., 0]
         plt.imsave(path, grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=255,

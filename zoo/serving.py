@@ -2,11 +2,13 @@
 
 Layout: `<export_dir>/<name>/<version>/saved_model.pb`, the version being the next integer
 (a version is never overwritten: TF Serving watches the base path and loads new versions).
-Signatures:
+Signatures (the model's `serving_endpoints`):
   serving_default: `z` float32 [None, latent_dim]  -> `images` float32 in [-1, 1], NHWC
   seeds:           `seeds` int64 [None]            -> `images`, one deterministic image per seed
                    (row i equals `gan.generate(1, seed=seeds[i])`), so a REST client sends no noise.
-Models whose samples are not images (the toys) name the output `samples`.
+Conditional models take `label` int64 [None] beside `z` or `seeds` (a label outside
+[0, num_classes) is an InvalidArgument error). Models whose samples are not images (the toys)
+name the output `samples`.
 
     python -m zoo.export --run runs/demo --out exports/     (zoo/export.py is that command)
 """
@@ -49,19 +51,13 @@ def export(gan, export_dir, name=None, version=None):
 
     key = output_key(gan)
 
-    def serve(z):  # float32 out whatever the compute dtype (mixed precision)
-        return {key: tf.cast(gan.generator(z, training=False), tf.float32)}
+    def serve(inputs):  # float32 out whatever the compute dtype (mixed precision)
+        return {key: tf.cast(gan.generator(inputs, training=False), tf.float32)}
 
     archive = keras.export.ExportArchive()
     archive.track(gan.generator)
-    archive.add_endpoint(
-        "serving_default",
-        serve,
-        input_signature=[tf.TensorSpec([None, gan.latent_dim], tf.float32, name="z")])
-    archive.add_endpoint(
-        "seeds",
-        lambda seeds: serve(gan.latent_from_seeds(seeds)),
-        input_signature=[tf.TensorSpec([None], tf.int64, name="seeds")])
+    for endpoint, (function, signature) in gan.serving_endpoints(serve).items():
+        archive.add_endpoint(endpoint, function, input_signature=signature)
     # Written beside the target and renamed: TF Serving never sees half a version.
     staging = tempfile.mkdtemp(prefix=f".{version}-", dir=model_base)
     try:

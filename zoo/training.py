@@ -319,9 +319,9 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if recovery.diverged(self.model):
             return
-        samples = self.model.generate(self.count, seed=SAMPLE_SEED)
+        samples, columns = self.model.sample_grid(self.count, seed=SAMPLE_SEED)
         save_samples(samples, os.path.join(self.directory, f"epoch_{epoch + 1:04d}.png"),
-                     title=f"epoch {epoch + 1}")
+                     title=f"epoch {epoch + 1}", columns=columns)
 
 
 def _keeps_preset_networks(preset, model_kwargs):

@@ -25,6 +25,11 @@ from zoo.layers import ClipWeights
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
 
 
+def batch_size_of(batch):
+    """The number of examples in a batch (a tensor or a structure of tensors)."""
+    return tf.shape(tf.nest.flatten(batch)[0])[0]
+
+
 def _check_positive_int(name, value, minimum=1):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
@@ -249,25 +254,44 @@ class BaseGAN(keras.Model):
         return self.adversarial_loss.generator(self.discriminate(fake))
 
     # ----------------------------------------------------------------- training
-    @staticmethod
-    def real_examples(data):
-        """The examples of a batch: `x`, `(x,)`, `(x, y)` or a dict with "image"."""
+    # A batch is what D judges: the examples alone here; a conditional model's batch is the
+    # structure (examples, condition), and these four methods are all it overrides.
+    def real_batch(self, data):
+        """The real batch D judges, from what `fit` hands over: `x`, `(x,)`, `(x, y)` or a dict
+        with "image" give the examples alone."""
         if isinstance(data, dict):
             return data["image"]
         if isinstance(data, (tuple, list)):
             return data[0]
         return data
 
+    def fake_batch(self, real, training=True):
+        """A generated batch of the same structure and size as `real`, drawn from fresh noise."""
+        return self.generator(self.sample_latent(batch_size_of(real)), training=training)
+
+    @staticmethod
+    def examples(batch):
+        """The examples of a batch (what the penalties differentiate D with respect to)."""
+        return batch
+
+    def critic_for(self, batch):
+        """The critic as a function of packed examples alone, anything else of `batch` (a
+        condition) held fixed: what the input-gradient penalties differentiate."""
+        del batch
+        return self.critic
+
     def penalties(self, real, fake):
         """D's regularisers, per packed example (0 when none is on)."""
         total = 0.0
+        critic = self.critic_for(real)
+        real_packed = self.pack_examples(self.examples(real))
         if self.gradient_penalty:
-            real_packed, fake_packed = self.pack_examples(real), self.pack_examples(fake)
+            fake_packed = self.pack_examples(self.examples(fake))
             weights = self.noise.uniform(tf.shape(real_packed)[:1])
             total += self.gradient_penalty * losses.gradient_penalty(
-                self.critic, real_packed, fake_packed, interpolation=weights)
+                critic, real_packed, fake_packed, interpolation=weights)
         if self.r1_gamma:
-            total += 0.5 * self.r1_gamma * losses.r1_penalty(self.critic, self.pack_examples(real))
+            total += 0.5 * self.r1_gamma * losses.r1_penalty(critic, real_packed)
         return total
 
     def _discriminator_update(self, real, fake):
@@ -281,11 +305,15 @@ class BaseGAN(keras.Model):
         self.d_loss_tracker.update_state(tf.reduce_mean(per_example))
 
     def train_step(self, data):
-        real = self.real_examples(data)
-        minibatches = tf.split(real, self.d_steps) if self.d_steps > 1 else [real]
+        real = self.real_batch(data)
+        if self.d_steps > 1:
+            parts = [tf.split(t, self.d_steps) for t in tf.nest.flatten(real)]
+            minibatches = [tf.nest.pack_sequence_as(real, [p[i] for p in parts])
+                           for i in range(self.d_steps)]
+        else:
+            minibatches = [real]
         for minibatch in minibatches[:-1]:
-            fake = self.generator(self.sample_latent(tf.shape(minibatch)[0]), training=True)
-            self._discriminator_update(minibatch, fake)
+            self._discriminator_update(minibatch, self.fake_batch(minibatch))
 
         # The last discriminator minibatch and the generator update share one generator
         # forward pass: it is recorded on the generator's tape, the discriminator trains on
@@ -293,8 +321,8 @@ class BaseGAN(keras.Model):
         # updated discriminator. Alternating updates at the cost of one forward pass.
         last = minibatches[-1]
         with tf.GradientTape() as g_tape:
-            fake = self.generator(self.sample_latent(tf.shape(last)[0]), training=True)
-        self._discriminator_update(last, tf.stop_gradient(fake))
+            fake = self.fake_batch(last)
+        self._discriminator_update(last, tf.nest.map_structure(tf.stop_gradient, fake))
         with g_tape:
             if self.unrolled_steps:
                 # Metz et al. 2017: G answers D as it will be after k more steps on this batch,
@@ -315,10 +343,11 @@ class BaseGAN(keras.Model):
         return self.generator(z, training=training)
 
     # ----------------------------------------------------------------- sampling
-    def generate(self, n, seed=None, batch_size=2048):
+    def generate(self, n, seed=None, batch_size=2048, **conditions):
         """`n` samples as a float32 numpy array; the same `seed` gives the same samples.
 
-        Images are NHWC in [-1, 1]. Without a seed, the noise is drawn fresh.
+        Images are NHWC in [-1, 1]. Without a seed, the noise is drawn fresh. Conditional
+        models take their condition as a keyword (`labels=`).
         """
         _check_positive_int("n", n)
         if seed is None:
@@ -326,9 +355,32 @@ class BaseGAN(keras.Model):
         elif (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
               or not -2**63 <= seed < 2**63):
             raise ZooError(f"seed must be a 64-bit integer or None, got {seed!r}")
+        inputs = self.generator_inputs(self.latent_from_seed(n, seed), **conditions)
         if self._sample_fn is None:
-            self._sample_fn = tf.function(lambda z: self.generator(z, training=False),
+            self._sample_fn = tf.function(lambda inputs: self.generator(inputs, training=False),
                                           reduce_retracing=True)
-        z = self.latent_from_seed(n, seed)
-        chunks = [self._sample_fn(z[i:i + batch_size]) for i in range(0, n, batch_size)]
+        chunks = [self._sample_fn(tf.nest.map_structure(lambda t: t[i:i + batch_size], inputs))
+                  for i in range(0, n, batch_size)]
         return np.concatenate([c.numpy() for c in chunks], axis=0).astype(np.float32, copy=False)
+
+    def generator_inputs(self, z, **conditions):
+        """What the generator takes for noise `z` (and a conditional model's condition)."""
+        if conditions:
+            raise ZooError(f"{self.registered_name or 'this model'} is unconditional: it takes no "
+                           f"{', '.join(sorted(conditions))}")
+        return z
+
+    def sample_grid(self, count, seed):
+        """The samples of a training run's per-epoch picture, and its columns (None: square)."""
+        return self.generate(count, seed=seed), None
+
+    # ----------------------------------------------------------------- serving
+    def serving_endpoints(self, serve):
+        """The exported signatures: name -> (function, input signature). `serve` maps the
+        generator's inputs to the output dict."""
+        return {
+            "serving_default": (serve, [tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")]),
+            # One deterministic sample per seed: row i equals generate(1, seed=seeds[i]).
+            "seeds": (lambda seeds: serve(self.latent_from_seeds(seeds)),
+                      [tf.TensorSpec([None], tf.int64, name="seeds")]),
+        }

@@ -1,3 +1,4 @@
 """Importing this package registers every variant (one module each)."""
 
-from zoo.models import dcgan, ebgan, gan, gan_1d, lsgan, wgan, wgan_gp  # noqa: F401
+from zoo.models import (acgan, cgan, dcgan, ebgan, gan, gan_1d, lsgan, wgan,  # noqa: F401
+                        wgan_gp)

@@ -1,0 +1,164 @@
+"""Conditional generation: labels through the step, the matching-aware term, sampling, export."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import keras
+
+import zoo
+from zoo import losses
+from zoo.errors import ZooError
+from tiny import TINY_CONFIGS
+
+CLASSES = TINY_CONFIGS["cgan"]["num_classes"]
+
+
+def _class_images(labels, shape, seed=0):
+    """Images that depend on their label (a bright band at a class's own rows) plus noise, so
+    that whether an image matches a label can be learnt."""
+    rng = np.random.default_rng(seed)
+    images = rng.uniform(-1, -0.8, (len(labels),) + shape).astype("float32")
+    band = shape[0] // CLASSES
+    for i, label in enumerate(labels):
+        images[i, label * band:(label + 1) * band] = 0.9
+    return images
+
+
+def _matches_told_apart(gan, images, labels, mismatched):
+    """The share of images whose match score is higher with their own label than with another."""
+    def score(c):
+        outputs = gan.discriminator([images, c], training=False)
+        return (outputs[1] if gan.design == "projection" else outputs).numpy()[:, 0]
+    return float(np.mean(score(labels) > score(mismatched)))
+
+
+# Without the term (w = 0) the projection's label embedding takes no gradient: keras says so.
+@pytest.mark.filterwarnings("ignore:Gradients do not exist")
+@pytest.mark.parametrize("design", ["joint", "projection"])
+def test_mismatched_pairs_teach_the_discriminator_to_judge_the_match(design):
+    """Trained on the same batches, D tells matching from mismatched labels only when the
+    mismatched-pair term is on; without it, (x, c) and (x, c') score alike."""
+    labels = np.arange(32) % CLASSES
+    images = _class_images(labels, TINY_CONFIGS["cgan"]["image_shape"])
+    mismatched = (labels + 1) % CLASSES
+    told_apart = {}
+    for weight in (0.0, 0.5):
+        keras.utils.set_random_seed(0)
+        gan = zoo.create("cgan", discriminator=design, mismatch_weight=weight, noise_seed=0,
+                         **TINY_CONFIGS["cgan"])
+        gan.compile(d_optimizer=keras.optimizers.Adam(2e-3))
+        real = (tf.constant(images), tf.constant(labels, tf.int32))
+        step = tf.function(lambda: gan._discriminator_update(
+            real, tf.nest.map_structure(tf.stop_gradient, gan.fake_batch(real))))
+        for _ in range(40):
+            step()
+        told_apart[weight] = _matches_told_apart(gan, images, labels, mismatched)
+    assert told_apart[0.5] >= 0.9, told_apart
+    assert told_apart[0.0] <= 0.75, told_apart
+
+
+def test_joint_loss_is_gan_cls_for_the_log_loss():
+    """w = 1/2 with the log loss: log s_r + (log(1 - s_w) + log(1 - s_f)) / 2, negated."""
+    gan = zoo.create("cgan", noise_seed=0, **TINY_CONFIGS["cgan"])
+    labels = tf.constant([0, 1, 2, 1], tf.int32)
+    images = tf.constant(_class_images(labels.numpy(), gan.image_shape))
+    fakes = gan.generator([tf.zeros((4, gan.latent_dim)), labels])
+    gan.noise = tf.random.Generator.from_seed(5)
+    loss = gan.discriminator_loss((images, labels), (fakes, labels))
+    gan.noise = tf.random.Generator.from_seed(5)
+    mismatched = gan.mismatched_labels(labels)
+    s_r, s_w, s_f = (gan.discriminator([x, c], training=True)[:, 0] for x, c in
+                     ((images, labels), (images, mismatched), (fakes, labels)))
+    expected = (tf.nn.softplus(-s_r) + 0.5 * (tf.nn.softplus(s_w) + tf.nn.softplus(s_f)))
+    np.testing.assert_allclose(loss, expected, rtol=1e-5)
+
+
+def test_mismatched_labels_are_always_another_class_and_cover_them_all():
+    gan = zoo.create("cgan", noise_seed=0, **{**TINY_CONFIGS["cgan"], "num_classes": 4})
+    labels = tf.constant(np.repeat(np.arange(4), 200), tf.int32)
+    other = gan.mismatched_labels(labels).numpy()
+    assert not np.any(other == labels.numpy())
+    for label in range(4):
+        assert set(other[labels.numpy() == label]) == set(range(4)) - {label}
+
+
+def test_acgan_losses_add_the_class_cross_entropy():
+    gan = zoo.create("acgan", noise_seed=0, **TINY_CONFIGS["acgan"])
+    labels = tf.constant([0, 2, 1], tf.int32)
+    fakes = gan.generator([tf.ones((3, gan.latent_dim)), labels])
+    source, class_logits = gan.discriminator(fakes, training=True)
+    ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=class_logits)
+    np.testing.assert_allclose(gan.generator_loss((fakes, labels)),
+                               losses.non_saturating_generator_loss(source) + ce, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["cgan", "acgan"])
+def test_conditional_samples_follow_their_labels(name):
+    gan = zoo.create(name, **TINY_CONFIGS[name])
+    images = gan.generate(6, seed=1, labels=[0, 0, 1, 1, 2, 2])
+    assert images.shape == (6,) + gan.sample_shape
+    np.testing.assert_array_equal(images, gan.generate(6, seed=1, labels=[0, 0, 1, 1, 2, 2]))
+    # The label changes the sample drawn from the same noise.
+    assert not np.allclose(gan.generate(1, seed=1, labels=0), gan.generate(1, seed=1, labels=1))
+    # By default the classes take turns.
+    np.testing.assert_array_equal(gan.generate(3, seed=1), gan.generate(3, seed=1, labels=[0, 1, 2]))
+    grid, columns = gan.sample_grid(9, seed=1)
+    assert columns == 3 and grid.shape[0] == 9
+
+
+@pytest.mark.parametrize("labels, message", [
+    (3, r"labels must lie in \[0, 3\)"), ([0, 1], "got 2 labels for 3 samples"),
+    (1.5, "labels must be an integer"), (-1, r"labels must lie in \[0, 3\)")])
+def test_bad_labels_are_refused_in_one_line(labels, message):
+    gan = zoo.create("cgan", **TINY_CONFIGS["cgan"])
+    with pytest.raises(ZooError, match=message):
+        gan.generate(3, seed=0, labels=labels)
+
+
+def test_unconditional_models_refuse_labels():
+    with pytest.raises(ZooError, match="unconditional: it takes no labels"):
+        zoo.create("dcgan", **TINY_CONFIGS["dcgan"]).generate(2, labels=[0, 1])
+
+
+def test_conditional_models_refuse_unlabelled_batches_and_packing():
+    gan = zoo.create("cgan", **TINY_CONFIGS["cgan"])
+    with pytest.raises(ZooError, match="needs labelled batches"):
+        gan.real_batch(tf.zeros((2,) + gan.sample_shape))
+    with pytest.raises(ZooError, match="conditional models take pack=1"):
+        zoo.create("cgan", pack=2, **TINY_CONFIGS["cgan"])
+
+
+SERVE = """
+import sys, numpy as np, tensorflow as tf
+loaded = tf.saved_model.load(sys.argv[1])
+z = np.load(sys.argv[2])
+labels = tf.constant([2, 0, 1], tf.int64)
+by_z = loaded.signatures["serving_default"](z=tf.constant(z), label=labels)["images"].numpy()
+by_seed = loaded.signatures["seeds"](seeds=tf.constant([5, 6, 7], tf.int64), label=labels)["images"].numpy()
+try:
+    loaded.signatures["seeds"](seeds=tf.constant([1], tf.int64), label=tf.constant([3], tf.int64))
+    error = ""
+except tf.errors.InvalidArgumentError as e:
+    error = e.message
+np.savez(sys.argv[3], by_z=by_z, by_seed=by_seed, error=np.array(error))
+"""
+
+
+def test_export_takes_a_label_and_matches_generate_in_a_fresh_process(tmp_path):
+    gan = zoo.create("cgan", **TINY_CONFIGS["cgan"])
+    path = zoo.export(gan, str(tmp_path), name="tiny_cgan")
+    z = gan.latent_from_seed(3, 9).numpy()
+    np.save(tmp_path / "z.npy", z)
+    subprocess.run([sys.executable, "-c", SERVE, path, str(tmp_path / "z.npy"),
+                    str(tmp_path / "out.npz")], check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    served = np.load(tmp_path / "out.npz")
+    expected = gan.generator([z, np.array([2, 0, 1], np.int32)], training=False).numpy()
+    np.testing.assert_allclose(served["by_z"], expected, atol=1e-5)
+    for row, (seed, label) in enumerate(((5, 2), (6, 0), (7, 1))):
+        np.testing.assert_allclose(served["by_seed"][row], gan.generate(1, seed=seed, labels=label)[0],
+                                   atol=1e-5)
+    assert "label must lie in [0, 3)" in str(served["error"])

@@ -1,0 +1,124 @@
+"""cGAN: Mirza & Osindero 2014, "Conditional Generative Adversarial Nets", with the
+matching-aware discriminator of Reed et al. 2016, "Generative Adversarial Text to Image
+Synthesis" (GAN-CLS).
+
+G(z, c) draws an image of class c; D judges pairs (x, c). A plain cGAN's D sees two kinds of
+pair: (real x, its c), positive, and (G(z, c), c), negative. It can then accept a realistic
+image whatever label it comes with, and G is not pushed to honour c. The matching-aware D
+sees a third: (real x, a mismatched c), negative too, so it must judge whether x matches c.
+
+Two discriminator designs, as the seeds compare them:
+- `discriminator="joint"`: one score s(x, c) for "real and matching". The label, one-hot,
+  joins the DCGAN features before a hidden layer. GAN-CLS's loss, for any adversarial loss
+  L_D(real, fake) of zoo.losses: (1 - w) L_D(s(x, c), s(G(z, c), c)) + w L_D(s(x, c), s(x, c')),
+  w = `mismatch_weight` (1/2 in the paper, where the loss is log s_r + (log(1 - s_w) + log(1 - s_f)) / 2).
+- `discriminator="projection"`: separate outputs for realness r(x) and for the match of x
+  and c, m(x, c) = embed(c) . phi(x), the projection term of Miyato & Koyama 2018. r is trained
+  on real against generated images; m on (x, c) against (x, c'), weighted 2w; G raises both
+  r and m of its samples. A low realness and a low match can be told apart. The penalties
+  read r + m, the projection discriminator's score.
+"""
+
+import keras
+from keras import layers
+
+from zoo import losses
+from zoo.core.conditional import ConditionalGAN
+from zoo.errors import ZooError
+from zoo.layers import dcgan_init
+from zoo.networks import dcgan_discriminator, dense_head, label_input, one_hot
+from zoo.registry import Preset, register_model, register_preset
+
+DESIGNS = ("joint", "projection")
+JOINT_HIDDEN_UNITS = 256
+
+
+def joint_discriminator(features, num_classes, spectral_norm=False):
+    """s(x, c): the DCGAN features and the one-hot label through a hidden layer, one logit."""
+    x_in, label = keras.Input(features.input.shape[1:], name="x"), label_input()
+    h = layers.Concatenate()([features(x_in), one_hot(label, num_classes)])
+    h = layers.LeakyReLU(0.2)(dense_head(JOINT_HIDDEN_UNITS, spectral_norm)(h))
+    return keras.Model([x_in, label], dense_head(1, spectral_norm)(h), name="discriminator")
+
+
+def projection_discriminator(features, num_classes, spectral_norm=False):
+    """[r(x), m(x, c)]: a realness logit and the projection embed(c) . phi(x)."""
+    x_in, label = keras.Input(features.input.shape[1:], name="x"), label_input()
+    phi = features(x_in)
+    embedding = layers.Embedding(num_classes, phi.shape[-1], embeddings_initializer=dcgan_init())
+    match = layers.Dot(axes=1)([embedding(label), phi])
+    return keras.Model([x_in, label], [dense_head(1, spectral_norm)(phi), match],
+                       name="discriminator")
+
+
+@register_model("cgan")
+class CGAN(ConditionalGAN):
+    """Args (beyond ConditionalGAN's): discriminator ("joint" or "projection") and
+    mismatch_weight (w above; 0 gives the plain cGAN without mismatched pairs)."""
+
+    def __init__(self, discriminator="joint", mismatch_weight=0.5, **kwargs):
+        if discriminator not in DESIGNS:
+            raise ZooError(f"discriminator must be one of {DESIGNS}, got {discriminator!r}")
+        if not 0.0 <= mismatch_weight <= 1.0:
+            raise ZooError(f"mismatch_weight must lie in [0, 1], got {mismatch_weight!r}")
+        self.design = discriminator
+        self.mismatch_weight = float(mismatch_weight)
+        super().__init__(**kwargs)
+
+    def build_discriminator(self):
+        features = dcgan_discriminator(self.image_shape, self.base_filters, self.d_normalization,
+                                       outputs=None, name="features",
+                                       **self.discriminator_options())
+        build = joint_discriminator if self.design == "joint" else projection_discriminator
+        return build(features, self.num_classes, self.spectral_norm)
+
+    def scores(self, images, labels):
+        """(realness, match) logits for the projection design, the one score otherwise."""
+        return self.run_discriminator([images, labels])
+
+    def critic(self, inputs, training=True):
+        outputs = self.run_discriminator(inputs, training=training)
+        return outputs[0] + outputs[1] if self.design == "projection" else outputs
+
+    def discriminator_loss(self, real, fake):
+        (images, labels), (fakes, _) = real, fake
+        mismatched = self.mismatched_labels(labels)
+        d_loss, w = self.adversarial_loss.discriminator, self.mismatch_weight
+        target = 1.0 - self.label_smoothing
+        if self.design == "joint":
+            real_score = self.scores(images, labels)
+            loss = (1.0 - w) * d_loss(real_score, self.scores(fakes, labels), real_target=target)
+            if w:
+                loss += w * d_loss(real_score, self.scores(images, mismatched), real_target=target)
+            return loss
+        (realness, match), (fake_realness, _) = self.scores(images, labels), self.scores(fakes, labels)
+        loss = d_loss(realness, fake_realness, real_target=target)
+        if w:
+            _, mismatch = self.scores(images, mismatched)
+            loss += 2.0 * w * losses.gan_discriminator_loss(match, mismatch)
+        return loss
+
+    def generator_loss(self, fake):
+        fakes, labels = fake
+        if self.design == "joint":
+            return self.adversarial_loss.generator(self.scores(fakes, labels))
+        realness, match = self.scores(fakes, labels)
+        loss = self.adversarial_loss.generator(realness)
+        if self.mismatch_weight:
+            loss += 2.0 * self.mismatch_weight * losses.non_saturating_generator_loss(match)
+        return loss
+
+    def get_config(self):
+        return {**super().get_config(), "discriminator": self.design,
+                "mismatch_weight": self.mismatch_weight}
+
+
+_PAPERS = dict(paper="Mirza & Osindero 2014, arXiv:1411.1784; matching-aware D: Reed et al. "
+                     "2016, arXiv:1605.05396; projection: Miyato & Koyama 2018, arXiv:1802.05637")
+for _design, _suffix in (("joint", ""), ("projection", "_projection")):
+    register_preset(Preset(
+        name=f"cgan{_suffix}_mnist", model="cgan", dataset="mnist",
+        model_kwargs=dict(image_shape=(28, 28, 1), latent_dim=100, num_classes=10,
+                          discriminator=_design),
+        train=dict(batch_size=128, epochs=20, g_lr=2e-4, d_lr=2e-4, beta_1=0.5),
+        metadata=_PAPERS))
