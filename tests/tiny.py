@@ -17,6 +17,7 @@ TINY_CONFIGS = {
     # Conditional: labelled batches (x, y) of 16x16 images, 3 classes.
     "cgan": dict(_TINY_IMAGES, num_classes=3),
     "acgan": dict(_TINY_IMAGES, num_classes=3),
+    "infogan": dict(_TINY_IMAGES, categories=3, continuous=2),
 }
 
 

@@ -23,6 +23,30 @@ from zoo.errors import ZooError
 from zoo.networks import conditional_generator, dcgan_generator
 
 
+def check_labels(labels, n, num_classes, name="labels"):
+    """`labels` (an int, or one per sample) as an int32 array of n labels, or a ZooError."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu" or labels.ndim > 1:
+        raise ZooError(f"{name} must be an integer or a list of integers, got {labels!r}")
+    labels = np.broadcast_to(labels, (n,)) if labels.ndim == 0 else labels
+    if len(labels) != n:
+        raise ZooError(f"got {len(labels)} {name} for {n} samples: give one, or one per sample")
+    if labels.size and not (0 <= labels.min() and labels.max() < num_classes):
+        raise ZooError(f"{name} must lie in [0, {num_classes}), got {labels.min()} to {labels.max()}")
+    return labels.astype(np.int32)
+
+
+def checked_in_graph(labels, num_classes, name="label"):
+    """Served labels as int32, checked in the graph: one outside [0, num_classes) is an
+    InvalidArgument error that names the range, not a silent all-zero one-hot."""
+    labels = tf.convert_to_tensor(labels)
+    message = f"{name} must lie in [0, {num_classes})"
+    with tf.control_dependencies([
+            tf.debugging.assert_non_negative(labels, message=message),
+            tf.debugging.assert_less(labels, tf.cast(num_classes, labels.dtype), message=message)]):
+        return tf.cast(tf.identity(labels), tf.int32)
+
+
 class ConditionalGAN(StandardGAN):
     """Args (beyond StandardGAN's): num_classes, the number of labels the model is conditioned on."""
 
@@ -80,19 +104,6 @@ class ConditionalGAN(StandardGAN):
         return (labels + shift) % self.num_classes
 
     # ----------------------------------------------------------------- sampling
-    def check_labels(self, labels, n):
-        """`labels` (an int, or one per sample) as an int32 array of n labels, or a ZooError."""
-        labels = np.asarray(labels)
-        if labels.dtype.kind not in "iu" or labels.ndim > 1:
-            raise ZooError(f"labels must be an integer or a list of integers, got {labels!r}")
-        labels = np.broadcast_to(labels, (n,)) if labels.ndim == 0 else labels
-        if len(labels) != n:
-            raise ZooError(f"got {len(labels)} labels for {n} samples: give one label, or one per sample")
-        if labels.size and not (0 <= labels.min() and labels.max() < self.num_classes):
-            raise ZooError(f"labels must lie in [0, {self.num_classes}), got {labels.min()} to "
-                           f"{labels.max()}")
-        return labels.astype(np.int32)
-
     def generate(self, n, seed=None, batch_size=2048, labels=None):
         """`n` samples of the given `labels` (one int, or one per sample; by default the
         classes in turn, 0, 1, ..., num_classes - 1, 0, ...)."""
@@ -101,7 +112,7 @@ class ConditionalGAN(StandardGAN):
         return super().generate(n, seed=seed, batch_size=batch_size, labels=labels)
 
     def generator_inputs(self, z, labels=None):
-        return [z, tf.constant(self.check_labels(labels, int(z.shape[0])))]
+        return [z, tf.constant(check_labels(labels, int(z.shape[0]), self.num_classes))]
 
     def sample_grid(self, count, seed):
         """One row per class, count // num_classes columns (at least 1)."""
@@ -113,20 +124,10 @@ class ConditionalGAN(StandardGAN):
     def serving_endpoints(self, serve):
         label = tf.TensorSpec([None], tf.int64, name="label")
         return {
-            "serving_default": (lambda z, label: serve([z, self.checked_label(label)]),
+            "serving_default": (lambda z, label: serve([z, checked_in_graph(label, self.num_classes)]),
                                 [tf.TensorSpec([None, self.latent_dim], tf.float32, name="z"),
                                  label]),
             "seeds": (lambda seeds, label: serve([self.latent_from_seeds(seeds),
-                                                  self.checked_label(label)]),
+                                                  checked_in_graph(label, self.num_classes)]),
                       [tf.TensorSpec([None], tf.int64, name="seeds"), label]),
         }
-
-    def checked_label(self, label):
-        """In-graph check for served labels: an InvalidArgument error naming the range."""
-        label = tf.convert_to_tensor(label)
-        with tf.control_dependencies([tf.debugging.assert_less(
-                label, tf.cast(self.num_classes, label.dtype),
-                message=f"label must lie in [0, {self.num_classes})"),
-                tf.debugging.assert_non_negative(label, message=f"label must lie in [0, {self.num_classes})")]):
-            return tf.cast(tf.identity(label), tf.int32)
-
