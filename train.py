@@ -70,11 +70,21 @@ flags.DEFINE_string("data_dir", None, "tfds data directory (default: $ZOO_DATA_D
 flags.DEFINE_string("manual_dir", None, "folder with a dataset's original files, for offline "
                     "preparation (default: $ZOO_MANUAL_DIR)")
 
+flags.DEFINE_integer("base_filters", None, "width of the DCGAN networks (filters of the first "
+                     "conv layer)", lower_bound=1)
+flags.DEFINE_enum("discriminator", None, ["joint", "projection"], "cgan: one score for real and "
+                  "matching, or separate realness and match outputs")
+flags.DEFINE_float("mismatch_weight", None, "cgan: weight of the (real image, wrong label) pairs "
+                   "(0: a plain cGAN)", lower_bound=0.0, upper_bound=1.0)
+flags.DEFINE_integer("labelled_examples", None, "sgan: how many training labels it may use",
+                     lower_bound=1)
+
 OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d_lr", "d_steps",
              "loss", "label_smoothing", "image_size", "eval_every", "max_rollbacks",
              "rollback_lr_factor", "optimizer", "pack", "minibatch_stddev", "spectral_norm",
              "unrolled_steps", "gradient_penalty", "r1_gamma", "clip_value", "time_budget",
-             "d_normalization")
+             "d_normalization", "base_filters", "discriminator", "mismatch_weight",
+             "labelled_examples")
 
 
 def main(argv):

@@ -2,6 +2,8 @@
 
 import json
 import os
+import tempfile
+import time
 
 
 def emit(table, out=None, figures=None):
@@ -13,3 +15,35 @@ def emit(table, out=None, figures=None):
         if figures is not None:
             with open(os.path.splitext(out)[0] + ".json", "w") as f:
                 json.dump(figures, f, indent=2)
+
+
+def train_preset(preset, overrides=None, seed=0, minutes=None, epochs=None):
+    """Train a preset (with `overrides`) in a throwaway folder for `minutes` of training or
+    `epochs`: (model, summary, seconds)."""
+    from zoo import training
+
+    budget = {"time_budget": 60 * minutes} if minutes else {}
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        gan, summary = training.train(preset=preset, seed=seed, verbose=0, epochs=epochs,
+                                      output_dir=os.path.join(folder, "run"), **budget,
+                                      **(overrides or {}))
+    return gan, summary, time.perf_counter() - start
+
+
+def define_configuration_flags(configs, minutes):
+    """--minutes, --configs, --seed and --out of a benchmark over named configurations."""
+    from absl import flags
+
+    flags.DEFINE_float("minutes", minutes, "training time per configuration", lower_bound=0.01)
+    flags.DEFINE_list("configs", list(configs), "configurations to run")
+    flags.DEFINE_integer("seed", 0, "seed of every run")
+    flags.DEFINE_string("out", None, "also write the table to this file (and the figures as .json)")
+
+
+def check_configurations(asked, configs):
+    from zoo.errors import ZooError
+
+    unknown = set(asked) - set(configs)
+    if unknown:
+        raise ZooError(f"unknown configurations {sorted(unknown)}: choose from {sorted(configs)}")

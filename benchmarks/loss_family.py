@@ -10,14 +10,13 @@ MNIST test set, beside the real-vs-real floor.
 """
 
 import os
-import tempfile
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import flags  # noqa: E402
 
-from benchmarks import emit  # noqa: E402
+from benchmarks import (check_configurations, define_configuration_flags, emit,  # noqa: E402
+                        train_preset)
 
 FLAGS = flags.FLAGS
 
@@ -39,13 +38,8 @@ def run(label, minutes, seed=0, epochs=None):
     from zoo import training
 
     preset, overrides = CONFIGS[label]
-    with tempfile.TemporaryDirectory() as folder:
-        start = time.perf_counter()
-        gan, summary = training.train(preset=preset, seed=seed, verbose=0, time_budget=60 * minutes,
-                                      output_dir=os.path.join(folder, "run"),
-                                      **({"epochs": epochs} if epochs else {}), **overrides)
-        figures = dict(summary["metrics"])
-    figures["seconds"] = time.perf_counter() - start
+    gan, summary, seconds = train_preset(preset, overrides, seed, minutes, epochs)
+    figures = dict(summary["metrics"], seconds=seconds)
     figures["generator_steps"] = int(gan.g_optimizer.iterations)
     figures["images_seen"] = figures["generator_steps"] * gan.d_steps * training.resolve(
         preset=preset)[3]["batch_size"]
@@ -67,24 +61,13 @@ def table(results, minutes):
 
 def main(argv):
     del argv
-    from zoo.errors import ZooError
-
-    unknown = set(FLAGS.configs) - set(CONFIGS)
-    if unknown:
-        raise ZooError(f"unknown configurations {sorted(unknown)}: choose from {sorted(CONFIGS)}")
+    check_configurations(FLAGS.configs, CONFIGS)
     results = {label: run(label, FLAGS.minutes, FLAGS.seed) for label in FLAGS.configs}
     emit(table(results, FLAGS.minutes), FLAGS.out, results)
 
 
-def define_flags():
-    flags.DEFINE_float("minutes", 5.0, "training time per configuration", lower_bound=0.01)
-    flags.DEFINE_list("configs", list(CONFIGS), "configurations to run")
-    flags.DEFINE_integer("seed", 0, "seed of every run")
-    flags.DEFINE_string("out", None, "also write the table to this file (and the figures as .json)")
-
-
 if __name__ == "__main__":
-    define_flags()
+    define_configuration_flags(CONFIGS, minutes=5.0)
     from zoo.cli import run_main
 
     run_main(main)

@@ -24,3 +24,17 @@ def test_loss_family_benchmark_trains_each_on_a_time_budget_and_tabulates():
     assert figures["fid"] > 0 and 0 <= figures["precision"] <= 1
     text = loss_family.table({"wgan": figures}, minutes=0.005)
     assert text.splitlines()[2].startswith("| wgan | ") and "| 1 | 320 |" in text
+
+
+@needs_mnist
+def test_conditional_benchmark_measures_labels_codes_and_test_error():
+    from benchmarks import conditional
+
+    results = conditional.run(["cgan (joint D)", "infogan", "sgan"], minutes=0.003)
+    assert results["cgan (joint D)"]["generator_steps"] == 1
+    assert 0 <= results["cgan (joint D)"]["label_accuracy"] <= 1
+    assert len(results["cgan (joint D)"]["class_accuracy"]) == 10
+    assert 0.1 <= results["infogan"]["code_accuracy"] <= 1  # best matching is at least chance
+    assert 0 <= results["sgan"]["test_error"] <= 1 and "label_accuracy" not in results["sgan"]
+    text = conditional.table(results)
+    assert text.splitlines()[2].startswith("| cgan (joint D) | ") and "| - |" in text

@@ -194,3 +194,110 @@ def test_infogan_grid_varies_the_continuous_code_along_rows_and_exports_the_code
                                         continuous=tf.constant([[0.5, -0.5]]))["images"]
     np.testing.assert_allclose(served, gan.generate(1, seed=4, categories=2, continuous=[[0.5, -0.5]]),
                                atol=1e-5)
+
+
+def test_sgan_critic_is_the_logsumexp_of_the_class_logits_and_its_loss_adds_the_labelled_term():
+    # Without the Gaussian noise layers' draws, so the loss can be recomputed by hand.
+    gan = zoo.create("sgan", noise_seed=0, **{**TINY_CONFIGS["sgan"], "input_noise": 0.0,
+                                              "hidden_noise": 0.0})
+    rng = np.random.default_rng(0)
+    images = tf.constant(rng.uniform(-1, 1, (4,) + gan.sample_shape), tf.float32)
+    labelled = tf.constant(rng.uniform(-1, 1, (4,) + gan.sample_shape), tf.float32)
+    labels = tf.constant([0, 1, 2, 1], tf.int32)
+    fakes = gan.generator(tf.zeros((4, gan.latent_dim)))
+    loss = gan.discriminator_loss((images, labelled, labels), (fakes, images))
+    real_logits = gan.discriminator(images, training=True)[0]
+    fake_logits = gan.discriminator(fakes, training=True)[0]
+    labelled_logits = gan.discriminator(labelled, training=True)[0]
+    lse = lambda l: np.log(np.exp(l).sum(-1))  # noqa: E731
+    # -log(Z / (Z + 1)) on real, -log(1 / (Z + 1)) on generated, cross-entropy on labelled.
+    unsupervised = np.log1p(np.exp(-lse(real_logits))) + np.log1p(np.exp(lse(fake_logits)))
+    supervised = np.mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, labelled_logits))
+    np.testing.assert_allclose(loss, unsupervised + supervised, rtol=1e-4)
+
+
+def test_sgan_classifies_from_a_few_labels(tmp_path):
+    """Three labelled images per class (the band images) and many unlabelled ones: the
+    classifier gets the unlabelled images' classes right."""
+    keras.utils.set_random_seed(0)
+    gan = zoo.create("sgan", noise_seed=0, **{**TINY_CONFIGS["sgan"], "labelled_examples": 9})
+    gan.compile(d_optimizer=keras.optimizers.Adam(3e-3), g_optimizer=keras.optimizers.Adam(3e-3))
+    labels = np.arange(240) % CLASSES
+    images = _class_images(labels, gan.sample_shape, seed=1)
+    from zoo.data import semi_supervised
+    few = np.concatenate([np.flatnonzero(labels == c)[:3] for c in range(CLASSES)])
+    data = semi_supervised.with_labelled_batches(
+        tf.data.Dataset.from_tensor_slices(images).repeat().batch(24), images[few],
+        labels[few].astype("int32"), batch_size=24, seed=0)
+    gan.fit(data, steps_per_epoch=60, epochs=1, verbose=0)
+    assert np.mean(gan.classify(images) == labels) >= 0.9
+
+
+def test_labelled_subset_takes_the_same_number_of_each_class():
+    from zoo.data import semi_supervised
+    from zoo.registry import DatasetSpec
+
+    labels = np.arange(50) % 5
+    images = np.arange(50, dtype=np.float32).reshape(50, 1)
+
+    def loader(split, batch_size, shuffle, **_):
+        return tf.data.Dataset.from_tensor_slices((images, labels)).batch(batch_size)
+
+    spec = DatasetSpec("toy_labelled", loader, (1,), "toy", num_classes=5)
+    chosen_images, chosen_labels = semi_supervised.labelled_subset(spec, 10, seed=1)
+    assert sorted(chosen_labels) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    np.testing.assert_array_equal(chosen_images[:, 0] % 5, chosen_labels)  # pairs kept together
+    with pytest.raises(ZooError, match="multiple of toy_labelled's 5 classes"):
+        semi_supervised.labelled_subset(spec, 7)
+    with pytest.raises(ZooError, match="fewer than the 20 asked for"):
+        semi_supervised.labelled_subset(spec, 100)
+
+
+@pytest.mark.parametrize("name, options", [
+    ("cgan", dict(base_filters=4)), ("cgan", dict(base_filters=4, discriminator="projection")),
+    ("acgan", dict(base_filters=4)), ("infogan", dict(base_filters=4)),
+    ("stackgan", dict(base_filters=4, stage_one_filters=8, stage_two_filters=8)),
+    ("sgan", dict(labelled_examples=10, g_hidden=(16,), d_hidden=(16,)))])
+def test_each_preset_trains_through_zoo_training_on_labelled_data(name, options, tmp_path):
+    from conftest import mock_tfds
+    from zoo import training
+
+    with mock_tfds(num_examples=200):
+        gan, summary = training.train(
+            preset=f"{name}_mnist", epochs=1, steps_per_epoch=2, batch_size=20, image_size=32,
+            seed=0, verbose=0, data_dir=str(tmp_path / "tfds"), output_dir=str(tmp_path / "run"),
+            **options)
+    assert int(gan.g_optimizer.iterations) == 2
+    assert all(np.isfinite(summary["history"][k][0]) for k in ("d_loss", "g_loss"))
+    assert (tmp_path / "run" / "samples" / "epoch_0001.png").is_file()
+    assert os.path.isfile(os.path.join(summary["export"], "saved_model.pb"))
+
+
+def test_conditional_models_refuse_unlabelled_datasets(tmp_path):
+    from zoo import training
+
+    with pytest.raises(ZooError, match="cgan learns from labels and celeb_a has none"):
+        training.train(model="cgan", dataset="celeb_a", base_filters=4, output_dir=str(tmp_path))
+    assert not os.listdir(tmp_path)
+
+
+def test_stackgan_stages_and_the_augmentations_kl():
+    gan = zoo.create("stackgan", noise_seed=0, **TINY_CONFIGS["stackgan"])
+    labels = tf.constant([0, 1, 2, 2], tf.int32)
+    images = tf.constant(_class_images(labels.numpy(), gan.image_shape))
+    image, fake_labels, low, kl = gan.fake_batch((images, labels))
+    assert image.shape == images.shape and low.shape == gan.downsample(images).shape == (4, 4, 4, 1)
+    # KL(N(mu, sigma^2) || N(0, 1)) for the stage-one moments of the same noise.
+    gan.noise = tf.random.Generator.from_seed(0)
+    noise = gan.sample_latent(4)
+    gan.noise = tf.random.Generator.from_seed(0)
+    _, _, _, kl = gan.fake_batch((images, labels))
+    _, mu, log_var, _ = gan.stage_one([noise, gan.label_embedding(labels)], training=True)
+    expected = 0.5 * np.sum(np.exp(log_var) + np.square(mu) - 1 - log_var, axis=-1)
+    np.testing.assert_allclose(kl, expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(fake_labels, labels)
+    # The full-size sample of a seed is stage II on stage I's drawing, its condition included.
+    low, _, _, c = gan.stage_one([gan.latent_from_seed(1, 5), gan.label_embedding(tf.constant([1]))],
+                                 training=False)
+    np.testing.assert_allclose(gan.generate(1, seed=5, labels=1),
+                               gan.stage_two([low, c], training=False), atol=1e-6)

@@ -186,3 +186,31 @@ def test_quality_callback_logs_figures_each_epoch(tmp_path):
                                 eval_every=1, output_dir=str(tmp_path / "run"), verbose=0)
     assert len(summary["history"]["quality/ks"]) == 2
     assert all(0 <= ks <= 1 for ks in summary["history"]["quality/ks"])
+
+
+def test_label_accuracy_overall_and_per_class():
+    from zoo.metrics.labels import label_accuracy
+
+    figures = label_accuracy(np.array([0, 0, 1, 2, 2, 2]), np.array([0, 1, 1, 2, 2, 0]), 4)
+    assert figures["label_accuracy"] == pytest.approx(4 / 6)
+    assert figures["class_accuracy"][:3] == [0.5, 0.5, 1.0] and np.isnan(figures["class_accuracy"][3])
+    assert figures["worst_class_accuracy"] == 0.5
+
+
+def test_best_matching_accuracy_finds_the_permutation_a_greedy_choice_misses():
+    from zoo.metrics.labels import best_matching_accuracy
+
+    # Code 0 is mostly label 0 (6 of 10) but label 0 is all of code 1; greedy would give code 0
+    # label 0 and lose code 1's 8. The best assignment is 0 -> 1, 1 -> 0: (4 + 8) / 18.
+    codes = np.array([0] * 10 + [1] * 8)
+    labels = np.array([0] * 6 + [1] * 4 + [0] * 8)
+    accuracy, mapping = best_matching_accuracy(codes, labels, 2, 2)
+    assert accuracy == pytest.approx(12 / 18) and list(mapping) == [1, 0]
+    # A relabelled clustering is perfect; with more codes than labels one code maps to none.
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 10, 500)
+    permutation = rng.permutation(10)
+    accuracy, mapping = best_matching_accuracy(permutation[truth], truth, 10, 10)
+    assert accuracy == 1.0 and np.array_equal(mapping[permutation], np.arange(10))
+    accuracy, mapping = best_matching_accuracy(np.array([0, 1, 2]), np.array([0, 1, 1]), 3, 2)
+    assert accuracy == pytest.approx(2 / 3) and sorted(mapping) == [-1, 0, 1]

@@ -18,15 +18,23 @@ TINY_CONFIGS = {
     "cgan": dict(_TINY_IMAGES, num_classes=3),
     "acgan": dict(_TINY_IMAGES, num_classes=3),
     "infogan": dict(_TINY_IMAGES, categories=3, continuous=2),
+    "stackgan": dict(_TINY_IMAGES, num_classes=3, condition_dim=2, embedding_dim=4,
+                     stage_one_filters=8, stage_two_filters=8, residual_blocks=1),
+    "sgan": dict(image_shape=(8, 8, 1), latent_dim=4, num_classes=3, labelled_examples=3,
+                 g_hidden=(16,), d_hidden=(16, 8)),
 }
 
 
 def tiny_batch(gan, size=None, seed=0):
     """A fit batch for `gan` (by default `d_steps` minibatches of 8): examples uniform in
-    [-1, 1], with labels (x, y) for a conditional model."""
+    [-1, 1], with labels (x, y) for a conditional model, and a labelled batch beside them
+    for a semi-supervised one."""
     rng = np.random.default_rng(seed)
     size = size or 8 * gan.d_steps
     examples = rng.uniform(-1, 1, (size,) + tuple(gan.sample_shape)).astype("float32")
-    if hasattr(gan, "num_classes"):
-        return examples, rng.integers(0, gan.num_classes, size).astype("int32")
-    return examples
+    if gan.data_needs == "examples":
+        return examples
+    labels = rng.integers(0, gan.num_classes, size).astype("int32")
+    if gan.data_needs == "labels":
+        return examples, labels
+    return {"image": examples, "labelled_image": examples[::-1].copy(), "label": labels}

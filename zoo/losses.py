@@ -94,6 +94,22 @@ def least_squares_generator_loss(fake_scores):
     return 0.5 * per_example(tf.square(fake_scores - 1.0))
 
 
+def matching_aware_discriminator_loss(discriminator_loss, real_scores, fake_scores,
+                                      mismatched_scores, mismatch_weight=0.5, real_target=1.0):
+    """Reed et al. 2016 (GAN-CLS): D scores pairs (x, c); (real x, its c) is positive, and both
+    (G(z, c), c) and (real x, a mismatched c') are negative:
+        (1 - w) L_D(s(x, c), s(G(z, c), c)) + w L_D(s(x, c), s(x, c'))
+    for any adversarial loss L_D of this module. With the log loss and w = 1/2 it is the
+    paper's log s_r + (log(1 - s_w) + log(1 - s_f)) / 2; w = 0 is the plain cGAN's loss.
+    """
+    loss = (1.0 - mismatch_weight) * discriminator_loss(real_scores, fake_scores,
+                                                         real_target=real_target)
+    if mismatch_weight:
+        loss += mismatch_weight * discriminator_loss(real_scores, mismatched_scores,
+                                                     real_target=real_target)
+    return loss
+
+
 AdversarialLoss = collections.namedtuple(
     "AdversarialLoss", ["discriminator", "generator", "smoothable"])
 

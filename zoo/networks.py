@@ -23,6 +23,7 @@ from zoo.layers import (dcgan_init, Maxout, MinibatchStdDev, batch_norm, down_bl
 # critic uses layer norm instead (Gulrajani et al. 2017), and spectrally normalized
 # discriminators none (Miyato et al. 2018).
 D_NORMALIZATIONS = ("batch", "layer", "none")
+MATCHING_HIDDEN_UNITS = 256
 
 
 def _apply(x, blocks):
@@ -151,6 +152,16 @@ def conditional_generator(body, latent_dim, num_classes, name="generator"):
     z, label = keras.Input((latent_dim,), name="z"), label_input()
     inputs = layers.Concatenate()([z, one_hot(label, num_classes)])
     return keras.Model([z, label], body(inputs), name=name)
+
+
+def matching_discriminator(features, num_classes, spectral_norm=False, name="discriminator"):
+    """s(x, c), one logit for "real and matching" (Reed et al. 2016): an image's features
+    (the `features` model) and the one-hot label, joined through a hidden layer so that the
+    score can depend on how the two go together."""
+    x_in, label = keras.Input(features.input.shape[1:], name="x"), label_input()
+    h = layers.Concatenate()([features(x_in), one_hot(label, num_classes)])
+    h = layers.LeakyReLU(0.2)(dense_head(MATCHING_HIDDEN_UNITS, spectral_norm)(h))
+    return keras.Model([x_in, label], dense_head(1, spectral_norm)(h), name=name)
 
 
 def autoencoder(encoder, decoder):

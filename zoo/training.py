@@ -36,12 +36,13 @@ from absl import logging
 
 from zoo import recovery
 from zoo.core import BaseGAN
+from zoo.data import semi_supervised
 from zoo.errors import ZooError
 from zoo.metrics.quality import SampleQuality, evaluator_for
 from zoo.serving import export
 from zoo.plotting import save_samples
 from zoo.registry import find_preset, get_dataset, get_model_class, get_preset
-from zoo.saving import FINAL_MODEL_DIR, save
+from zoo.saving import FINAL_MODEL_DIR, model_arguments, save
 
 # Training settings a preset or the caller may set, with the values used when none does.
 TRAIN_DEFAULTS = dict(batch_size=64, epochs=10, steps_per_epoch=None, g_lr=2e-4, d_lr=2e-4,
@@ -80,15 +81,18 @@ def resolve(model=None, dataset=None, preset=None, **overrides):
         raise ZooError(f"say which data to train {model!r} on: --dataset=NAME")
     get_dataset(dataset)
 
-    unknown = set(overrides) - set(TRAIN_DEFAULTS) - set(MODEL_OVERRIDES)
+    # Any argument of the model's constructor is an override too (a variant's own options).
+    model_options = set(MODEL_OVERRIDES) | model_arguments(get_model_class(model))
+    overrides = {key: value for key, value in overrides.items() if value is not None}
+    unknown = set(overrides) - set(TRAIN_DEFAULTS) - model_options
     if unknown:
-        raise ZooError(f"unknown training settings {sorted(unknown)}: "
-                       f"known are {sorted(TRAIN_DEFAULTS) + list(MODEL_OVERRIDES)}")
+        raise ZooError(f"unknown training settings {sorted(unknown)}: known are "
+                       f"{sorted(TRAIN_DEFAULTS)} and {model}'s arguments "
+                       f"{sorted(model_options - {'name', 'noise_seed'})}")
     model_kwargs = dict(chosen.model_kwargs) if chosen else {}
     settings = {**TRAIN_DEFAULTS, **(chosen.train if chosen else {})}
     for key, value in overrides.items():
-        if value is not None:
-            (model_kwargs if key in MODEL_OVERRIDES else settings)[key] = value
+        (settings if key in TRAIN_DEFAULTS else model_kwargs)[key] = value
     _check_settings(settings)
     return model, dataset, model_kwargs, settings, (chosen.name if chosen else None)
 
@@ -365,7 +369,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         raise ZooError(f"mixed_precision must be one of {PRECISIONS}, got {mixed_precision!r}")
     spec = get_dataset(dataset)
     model_class = get_model_class(model)
-    accepts = inspect.signature(model_class.__init__).parameters
+    accepts = model_arguments(model_class)
     if spec.kind == "image" and "image_shape" in accepts:
         side = settings["image_size"] or spec.element_shape[0]
         data_shape = (side, side, spec.element_shape[-1])
@@ -420,9 +424,16 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         if tuple(gan.sample_shape) != data_shape:
             raise ZooError(f"{model} generates examples of shape {gan.sample_shape} but {dataset} "
                            f"holds {data_shape}; pick a model made for this data")
+        _check_labels(gan, spec)
         train_data = spec.loader(split="train", batch_size=settings["batch_size"] * gan.d_steps,
                                  image_size=settings["image_size"], seed=seed, data_dir=data_dir,
                                  manual_dir=manual_dir, repeat=settings["steps_per_epoch"] is not None)
+        if gan.data_needs == "labelled_subset":
+            images, labels = semi_supervised.labelled_subset(
+                spec, gan.labelled_examples, seed=seed or 0, image_size=settings["image_size"],
+                data_dir=data_dir, manual_dir=manual_dir)
+            train_data = semi_supervised.with_labelled_batches(
+                train_data, images, labels, settings["batch_size"] * gan.d_steps, seed=seed)
         steps = settings["steps_per_epoch"] or int(train_data.cardinality())
         if steps < 1 and settings["lr_decay"]:
             raise ZooError(f"the length of {dataset} is unknown, so the learning-rate decay has "
@@ -494,6 +505,18 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         summary["export"] = export(gan, export_dir or os.path.join(output_dir, "export"))
         _write_json(result_file, summary)
     return gan, summary
+
+
+def _check_labels(gan, spec):
+    """A conditional or semi-supervised model needs a dataset with its number of classes."""
+    if gan.data_needs == "examples":
+        return
+    if spec.num_classes is None:
+        raise ZooError(f"{gan.registered_name} learns from labels and {spec.name} has none: "
+                       "pick a labelled dataset (e.g. mnist)")
+    if gan.num_classes != spec.num_classes:
+        raise ZooError(f"{gan.registered_name} is set to {gan.num_classes} classes but "
+                       f"{spec.name} has {spec.num_classes}: pass num_classes={spec.num_classes}")
 
 
 def _fit_rolling_back(gan, train_data, settings, callbacks, checkpoint, verbose):

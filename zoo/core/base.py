@@ -73,6 +73,9 @@ class BaseGAN(keras.Model):
 
     registered_name = None  # set by @register_model
     own_loss = None  # the name of an objective a variant implements itself (EBGAN's "energy")
+    # What training batches hold: "examples"; "labels" (x, y) for conditional models;
+    # "labelled_subset" for semi-supervised ones (zoo.data.semi_supervised adds it).
+    data_needs = "examples"
 
     def __init__(self, latent_dim=100, latent_distribution="normal", d_steps=1,
                  loss="non_saturating", label_smoothing=0.0, noise_seed=None, pack=1,

@@ -50,6 +50,8 @@ def checked_in_graph(labels, num_classes, name="label"):
 class ConditionalGAN(StandardGAN):
     """Args (beyond StandardGAN's): num_classes, the number of labels the model is conditioned on."""
 
+    data_needs = "labels"
+
     def __init__(self, num_classes=10, image_shape=(28, 28, 1), pack=1, **kwargs):
         if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
                 or num_classes < 2:

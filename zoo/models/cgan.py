@@ -26,19 +26,11 @@ from zoo import losses
 from zoo.core.conditional import ConditionalGAN
 from zoo.errors import ZooError
 from zoo.layers import dcgan_init
-from zoo.networks import dcgan_discriminator, dense_head, label_input, one_hot
+from zoo.networks import (dcgan_discriminator, dense_head, label_input,
+                          matching_discriminator)
 from zoo.registry import Preset, register_model, register_preset
 
 DESIGNS = ("joint", "projection")
-JOINT_HIDDEN_UNITS = 256
-
-
-def joint_discriminator(features, num_classes, spectral_norm=False):
-    """s(x, c): the DCGAN features and the one-hot label through a hidden layer, one logit."""
-    x_in, label = keras.Input(features.input.shape[1:], name="x"), label_input()
-    h = layers.Concatenate()([features(x_in), one_hot(label, num_classes)])
-    h = layers.LeakyReLU(0.2)(dense_head(JOINT_HIDDEN_UNITS, spectral_norm)(h))
-    return keras.Model([x_in, label], dense_head(1, spectral_norm)(h), name="discriminator")
 
 
 def projection_discriminator(features, num_classes, spectral_norm=False):
@@ -69,7 +61,7 @@ class CGAN(ConditionalGAN):
         features = dcgan_discriminator(self.image_shape, self.base_filters, self.d_normalization,
                                        outputs=None, name="features",
                                        **self.discriminator_options())
-        build = joint_discriminator if self.design == "joint" else projection_discriminator
+        build = matching_discriminator if self.design == "joint" else projection_discriminator
         return build(features, self.num_classes, self.spectral_norm)
 
     def scores(self, images, labels):
@@ -86,11 +78,9 @@ class CGAN(ConditionalGAN):
         d_loss, w = self.adversarial_loss.discriminator, self.mismatch_weight
         target = 1.0 - self.label_smoothing
         if self.design == "joint":
-            real_score = self.scores(images, labels)
-            loss = (1.0 - w) * d_loss(real_score, self.scores(fakes, labels), real_target=target)
-            if w:
-                loss += w * d_loss(real_score, self.scores(images, mismatched), real_target=target)
-            return loss
+            return losses.matching_aware_discriminator_loss(
+                d_loss, self.scores(images, labels), self.scores(fakes, labels),
+                self.scores(images, mismatched) if w else None, w, real_target=target)
         (realness, match), (fake_realness, _) = self.scores(images, labels), self.scores(fakes, labels)
         loss = d_loss(realness, fake_realness, real_target=target)
         if w:
