@@ -89,9 +89,9 @@ def main(argv):
     for model in FLAGS.models:
         for dataset in FLAGS.datasets:
             measured[(model, dataset)] = run_trials(model, dataset, FLAGS.trials, FLAGS.epochs)
-    text = table(measured, FLAGS.trials)
-    emit(text, FLAGS.out, {f"{model} {dataset}": results
-                           for (model, dataset), results in measured.items()})
+            # Written after each configuration: a long run stopped part-way keeps what it measured.
+            emit(table(measured, FLAGS.trials), FLAGS.out,
+                 {f"{model} {dataset}": results for (model, dataset), results in measured.items()})
 
 
 def define_flags():
