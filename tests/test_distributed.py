@@ -36,7 +36,9 @@ def _compile_with_sgd(gan):
     ("dcgan", {}), ("dcgan", dict(d_steps=2)), ("gan", dict(input_dropout=0.0, dropout=0.0)),
     # Weight clipping (a constraint applied by the optimizer), n_critic = 5, packing.
     ("wgan", {}), ("lsgan", {}), ("dcgan", dict(loss="hinge")),
-    ("wgan", dict(pack=2, clip_value=None, d_steps=1))])
+    ("wgan", dict(pack=2, clip_value=None, d_steps=1)),
+    # Labelled batches (x, y): the labels split with the images.
+    ("acgan", {})])
 def test_two_replicas_train_like_one_device(name, extra):
     kwargs = {**TINY_CONFIGS[name], **extra}
     rng = np.random.default_rng(0)
@@ -46,7 +48,11 @@ def test_two_replicas_train_like_one_device(name, extra):
     images = rng.uniform(-1, 1, (STEPS * fit_batch,) + reference.sample_shape).astype("float32")
     # Under the strategy each replica splits its half of the batch into d_steps minibatches;
     # order the single-device batch so that its minibatches hold the same examples.
-    data = tf.data.Dataset.from_tensor_slices(images).batch(fit_batch)
+    if reference.data_needs == "labels":
+        labels = rng.integers(0, reference.num_classes, len(images)).astype("int32")
+        data = tf.data.Dataset.from_tensor_slices((images, labels)).batch(fit_batch)
+    else:
+        data = tf.data.Dataset.from_tensor_slices(images).batch(fit_batch)
     _compile_with_sgd(_pinned(reference, table))
     with two_replica_strategy().scope():
         mirrored = _pinned(zoo.create(name, **kwargs), table)
