@@ -56,6 +56,15 @@ CLI = [
     (["--model=gan", "--dataset=ring8", "--d_normalization=layer"], "gan has no setting d_normalization"),
     (["--model=dcgan", "--dataset=mnist", "--optimizer=sgd"], "flag --optimizer=sgd"),
     (["--model=dcgan", "--dataset=mnist", "--time_budget=0"], "time_budget must be a positive"),
+    # Conditional and semi-supervised models: labels missing or out of reach.
+    (["--model=cgan", "--dataset=celeb_a"], "cgan learns from labels and celeb_a has none"),
+    (["--model=sgan", "--dataset=celeb_a"], "sgan learns from labels and celeb_a has none"),
+    (["--model=cgan", "--dataset=mnist", "--pack=2"], "conditional models take pack=1"),
+    (["--model=cgan", "--dataset=mnist", "--mismatch_weight=1.5"], "flag --mismatch_weight=1.5"),
+    (["--model=cgan", "--dataset=mnist", "--discriminator=both"], "flag --discriminator=both"),
+    (["--model=sgan", "--dataset=mnist", "--labelled_examples=5"],
+     "labelled_examples must be an integer >= num_classes \\(10\\)"),
+    (["--model=dcgan", "--dataset=mnist", "--labelled_examples=100"], "dcgan has no setting labelled_examples"),
 ]
 
 
@@ -146,6 +155,11 @@ API = [
     ("unknown dataset", NO_SETUP, lambda f, t: zoo.data.load("mnst"), "did you mean 'mnist'"),
     ("a model file that isn't .keras", _a_file, lambda f, t: saving.load_keras_file(f),
      "is not a .keras model file"),
+    ("a label out of range", NO_SETUP,
+     lambda f, t: zoo.create("cgan", **TINY_CONFIGS["cgan"]).generate(2, labels=[0, 3]),
+     "labels must lie in \\[0, 3\\), got 0 to 3"),
+    ("labels for an unconditional model", NO_SETUP, lambda f, t: _tiny_gan().generate(2, labels=1),
+     "is unconditional: it takes no labels"),
     ("features of the wrong rank", NO_SETUP,
      lambda f, t: metrics.frechet_distance(np.zeros(5), np.zeros((5, 2))),
      "must be an \\(N, D\\) array"),

@@ -41,7 +41,7 @@ from zoo.errors import ZooError
 from zoo.metrics.quality import SampleQuality, evaluator_for
 from zoo.serving import export
 from zoo.plotting import save_samples
-from zoo.registry import find_preset, get_dataset, get_model_class, get_preset
+from zoo.registry import find_preset, get_dataset, get_model_class, get_preset, list_models
 from zoo.saving import FINAL_MODEL_DIR, model_arguments, save
 
 # Training settings a preset or the caller may set, with the values used when none does.
@@ -81,14 +81,15 @@ def resolve(model=None, dataset=None, preset=None, **overrides):
         raise ZooError(f"say which data to train {model!r} on: --dataset=NAME")
     get_dataset(dataset)
 
-    # Any argument of the model's constructor is an override too (a variant's own options).
-    model_options = set(MODEL_OVERRIDES) | model_arguments(get_model_class(model))
+    # A model's constructor arguments are overrides too; one this model lacks is refused by
+    # train() with the model's name ("dcgan has no setting labelled_examples").
+    model_options = set(MODEL_OVERRIDES).union(*(model_arguments(get_model_class(name))
+                                                 for name in list_models()))
     overrides = {key: value for key, value in overrides.items() if value is not None}
     unknown = set(overrides) - set(TRAIN_DEFAULTS) - model_options
     if unknown:
         raise ZooError(f"unknown training settings {sorted(unknown)}: known are "
-                       f"{sorted(TRAIN_DEFAULTS)} and {model}'s arguments "
-                       f"{sorted(model_options - {'name', 'noise_seed'})}")
+                       f"{sorted(TRAIN_DEFAULTS)} and the models' arguments (zoo.create)")
     model_kwargs = dict(chosen.model_kwargs) if chosen else {}
     settings = {**TRAIN_DEFAULTS, **(chosen.train if chosen else {})}
     for key, value in overrides.items():
