@@ -371,7 +371,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
     spec = get_dataset(dataset)
     model_class = get_model_class(model)
     accepts = model_arguments(model_class)
-    if spec.kind == "image" and "image_shape" in accepts:
+    if spec.kind in ("image", "unpaired") and "image_shape" in accepts:
         side = settings["image_size"] or spec.element_shape[0]
         data_shape = (side, side, spec.element_shape[-1])
         if overrides.get("image_size") is not None:  # an explicit size beats the preset's shape
@@ -484,7 +484,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         *([TimeBudget(settings["time_budget"])] if settings["time_budget"] else []),
         history,
         FlushedTensorBoard(os.path.join(output_dir, "logs"), write_graph=False),
-        SampleGrid(os.path.join(output_dir, "samples"), 64 if spec.kind == "image" else 2000),
+        SampleGrid(os.path.join(output_dir, "samples"), 2000 if spec.kind == "toy" else 64),
         checkpoint,
     ]
     if verbose is None:
