@@ -61,6 +61,8 @@ def _mean_std(values, scale=1.0, digits=2):
     defined = values[np.isfinite(values)]
     if not defined.size:
         return "undefined"
+    if values.size == 1:  # one trial: no spread to show
+        return f"{defined[0]:.{digits}f}"
     text = f"{defined.mean():.{digits}f} ± {defined.std():.{digits}f}"
     # The reverse KL is undefined for a trial without a single high-quality sample.
     return text if defined.size == values.size else f"{text} ({defined.size} of {values.size} trials)"

@@ -11,6 +11,7 @@ def test_mixtures_benchmark_trains_measures_and_tabulates_beside_the_paper():
     assert 0 <= results[0]["modes"] <= 8
     text = mixtures.table({("gan", "ring8"): results}, trials=1)
     assert "| gan (ours) | ring8 |" in text
+    assert "±" not in text.splitlines()[2]  # one trial: a value, no spread
     assert "| GAN (PacGAN paper) | ring8 | 6.3 / 8 | 98.2 | 0.45 |" in text
     assert "grid25" not in text  # only the mixtures that were run
 
