@@ -20,7 +20,6 @@ Run directory:
 """
 
 import contextlib
-import inspect
 import json
 import math
 import os
@@ -35,7 +34,6 @@ import tensorflow as tf
 from absl import logging
 
 from zoo import recovery
-from zoo.core import BaseGAN
 from zoo.data import semi_supervised
 from zoo.errors import ZooError
 from zoo.metrics.quality import SampleQuality, evaluator_for
@@ -344,17 +342,6 @@ def _json_ready(value):
     return value
 
 
-def _constructor_arguments(model_class):
-    """The keyword arguments a variant's constructor takes, its base classes' included."""
-    names = set()
-    for cls in model_class.__mro__:
-        if "__init__" in vars(cls):
-            names |= set(inspect.signature(cls.__init__).parameters)
-        if cls is BaseGAN:
-            return names
-    return names
-
-
 def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resume=False,
           distribute="none", seed=None, export_dir=None, data_dir=None, manual_dir=None,
           jit_compile=False, mixed_precision="float32", verbose=None, strategy=None,
@@ -386,7 +373,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         keras.utils.set_random_seed(seed)
         model_kwargs.setdefault("noise_seed", seed)
 
-    unused = set(model_kwargs) - _constructor_arguments(model_class)
+    unused = set(model_kwargs) - accepts
     if unused:
         raise ZooError(f"{model} has no setting {', '.join(sorted(unused))}: drop it")
 
