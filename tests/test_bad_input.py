@@ -65,6 +65,10 @@ CLI = [
     (["--model=sgan", "--dataset=mnist", "--labelled_examples=5"],
      "labelled_examples must be an integer >= num_classes \\(10\\)"),
     (["--model=dcgan", "--dataset=mnist", "--labelled_examples=100"], "dcgan has no setting labelled_examples"),
+    # Translation: unpaired domains and single-domain data don't mix.
+    (["--model=dcgan", "--dataset=horse2zebra", "--image_size=64"], "holds unpaired domains: train a translation"),
+    (["--model=cyclegan", "--dataset=mnist"], "cyclegan translates between two domains and mnist holds one"),
+    (["--model=cyclegan", "--dataset=horse2zebra", "--latent_dim=8"], "latent_dim has no meaning for a translation model"),
 ]
 
 

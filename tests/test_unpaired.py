@@ -64,3 +64,113 @@ def test_without_the_folder_and_a_network_it_says_where_to_put_it(tmp_path, monk
     monkeypatch.setattr(unpaired, "_reachable", lambda url: False)
     with pytest.raises(zoo.ZooError, match="trainA/ trainB/ testA/ testB/ folders in FOLDER"):
         zoo.data.load("horse2zebra", data_dir=str(tmp_path))
+
+
+# ---------------------------------------------------------------------- CycleGAN
+from tiny import TINY_CONFIGS  # noqa: E402
+from zoo.core.translation import HistoryPool  # noqa: E402
+
+
+def test_history_pool_fills_then_swaps_about_half_for_older_images():
+    pool = HistoryPool(4, (1, 1, 1), tf.random.Generator.from_seed(0))
+    first = tf.reshape(tf.range(1, 5, dtype=tf.float32), (4, 1, 1, 1))
+    np.testing.assert_array_equal(pool.query(first), first)  # while filling: the new ones
+    shown = []
+    for step in range(50):
+        new = tf.fill((2, 1, 1, 1), 100.0 + step)
+        shown.append(pool.query(new).numpy().ravel())
+    shown = np.concatenate(shown)
+    older = shown < 100 + np.repeat(np.arange(50), 2)
+    assert 0.35 < older.mean() < 0.65  # an even chance of an older image, once full
+    assert set(pool.images.numpy().ravel()) <= set(range(1, 5)) | set(100.0 + np.arange(50))
+
+
+def test_cyclegan_generator_loss_is_adversarial_plus_cycle_plus_identity():
+    from zoo.models.cyclegan import ADVERSARIAL_WEIGHT
+
+    gan = zoo.create("cyclegan", noise_seed=0, **TINY_CONFIGS["cyclegan"])
+    rng = np.random.default_rng(0)
+    a, b = (tf.constant(rng.uniform(-1, 1, (2, 16, 16, 3)), tf.float32) for _ in range(2))
+    fake = gan.fake_batch((a, b))
+    l1 = lambda x, y: np.abs(np.asarray(x) - np.asarray(y)).reshape(2, -1).mean(1)  # noqa: E731
+    score_a, score_b = gan.discriminator([fake.fake_a, fake.fake_b], training=True)
+    adversarial = sum(0.5 * (np.asarray(s).reshape(2, -1) - 1) ** 2 for s in (score_a, score_b)).mean(1)
+    cycle = l1(gan.generator_ba(fake.fake_b, training=True), a) + l1(gan.generator_ab(fake.fake_a, training=True), b)
+    identity = l1(gan.generator_ab(b, training=True), b) + l1(gan.generator_ba(a, training=True), a)
+    expected = ADVERSARIAL_WEIGHT * adversarial + 10 * cycle + 0.5 * 10 * identity
+    np.testing.assert_allclose(gan.generator_loss(fake), expected, rtol=1e-4)
+
+
+def test_hold_then_linear_decay_is_cyclegans_schedule():
+    from zoo.training import HoldThenLinearDecay
+
+    schedule = HoldThenLinearDecay(2e-4, hold_steps=100, total_steps=200)
+    rates = [float(schedule(step)) for step in (0, 99, 100, 150, 200, 250)]
+    np.testing.assert_allclose(rates, [2e-4, 2e-4, 2e-4, 1e-4, 0.0, 0.0], atol=1e-12)
+
+
+SERVE_TRANSLATIONS = """
+import sys, numpy as np, tensorflow as tf
+loaded = tf.saved_model.load(sys.argv[1])
+images = np.load(sys.argv[2])
+out = {name: loaded.signatures[name](images=tf.constant(images))["images"].numpy()
+       for name in ("a2b", "b2a", "serving_default")}
+pixels = ((images + 1) * 127.5).round().astype(np.uint8)
+out["a2b_uint8"] = loaded.signatures["a2b_uint8"](images=tf.constant(pixels))["images"].numpy()
+np.savez(sys.argv[3], **out)
+"""
+
+
+def test_export_serves_both_directions_in_a_fresh_process(tmp_path):
+    import subprocess
+    import sys
+
+    gan = zoo.create("cyclegan", **TINY_CONFIGS["cyclegan"])
+    path = zoo.export(gan, str(tmp_path), name="tiny_cyclegan")
+    images = np.random.default_rng(1).uniform(-1, 1, (3, 16, 16, 3)).astype("float32")
+    np.save(tmp_path / "images.npy", images)
+    subprocess.run([sys.executable, "-c", SERVE_TRANSLATIONS, path, str(tmp_path / "images.npy"),
+                    str(tmp_path / "out.npz")], check=True,
+                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    served = np.load(tmp_path / "out.npz")
+    np.testing.assert_allclose(served["a2b"], gan.translate(images, "a2b"), atol=1e-5)
+    np.testing.assert_allclose(served["b2a"], gan.translate(images, "b2a"), atol=1e-5)
+    np.testing.assert_array_equal(served["serving_default"], served["a2b"])
+    pixels = ((images + 1) * 127.5).round().astype(np.uint8)
+    assert served["a2b_uint8"].dtype == np.uint8
+    assert np.abs(served["a2b_uint8"].astype(int) - gan.translate(pixels, "a2b").astype(int)).max() <= 1
+
+
+def test_translate_checks_its_input_and_generate_says_to_translate():
+    gan = zoo.create("cyclegan", **TINY_CONFIGS["cyclegan"])
+    with pytest.raises(zoo.ZooError, match=r"translates images of shape \(N, 16, 16, 3\)"):
+        gan.translate(np.zeros((2, 8, 8, 3), np.float32))
+    with pytest.raises(zoo.ZooError, match="direction must be one of"):
+        gan.translate(np.zeros((1, 16, 16, 3), np.float32), "a2c")
+    with pytest.raises(zoo.ZooError, match="use translate"):
+        gan.generate(2)
+
+
+def test_cyclegan_trains_through_zoo_training_on_the_folder(folder, tmp_path):
+    from zoo import training
+
+    gan, summary = training.train(
+        preset="cyclegan_horse2zebra_64", image_size=16, epochs=2, seed=0, verbose=0,
+        manual_dir=str(folder), output_dir=str(tmp_path / "run"), generator_filters=4,
+        discriminator_filters=4, residual_blocks=1)
+    assert int(gan.g_optimizer.iterations) == 2 * 5  # batch 1, 5 zebras an epoch
+    assert all(np.isfinite(v) for k in ("d_loss", "g_loss") for v in summary["history"][k])
+    assert (tmp_path / "run" / "samples" / "epoch_0002.png").is_file()
+    loaded = zoo.load(summary["output_dir"])
+    np.testing.assert_allclose(loaded.translate(gan.sample_inputs[0], "a2b"),
+                               gan.translate(gan.sample_inputs[0], "a2b"), atol=1e-5)
+
+
+def test_translation_and_single_domain_data_do_not_mix(folder, tmp_path):
+    from zoo import training
+
+    with pytest.raises(zoo.ZooError, match="horse2zebra holds unpaired domains: train a translation"):
+        training.train(model="dcgan", dataset="horse2zebra", image_size=16, manual_dir=str(folder),
+                       output_dir=str(tmp_path / "a"))
+    with pytest.raises(zoo.ZooError, match="cyclegan translates between two domains and mnist"):
+        training.train(model="cyclegan", dataset="mnist", image_size=16, output_dir=str(tmp_path / "b"))

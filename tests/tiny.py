@@ -20,6 +20,8 @@ TINY_CONFIGS = {
     "infogan": dict(_TINY_IMAGES, categories=3, continuous=2),
     "stackgan": dict(_TINY_IMAGES, num_classes=3, condition_dim=2, embedding_dim=4,
                      stage_one_filters=8, stage_two_filters=8, residual_blocks=1),
+    "cyclegan": dict(image_shape=(16, 16, 3), generator_filters=4, discriminator_filters=4,
+                     residual_blocks=1, pool_size=3),
     "sgan": dict(image_shape=(8, 8, 1), latent_dim=4, num_classes=3, labelled_examples=3,
                  g_hidden=(16,), d_hidden=(16, 8)),
 }
@@ -34,7 +36,18 @@ def tiny_batch(gan, size=None, seed=0):
     examples = rng.uniform(-1, 1, (size,) + tuple(gan.sample_shape)).astype("float32")
     if gan.data_needs == "examples":
         return examples
+    if gan.data_needs == "pairs":  # two domains: a dark one and a light one
+        return (examples - 1) / 2, (examples + 1) / 2
     labels = rng.integers(0, gan.num_classes, size).astype("int32")
     if gan.data_needs == "labels":
         return examples, labels
     return {"image": examples, "labelled_image": examples[::-1].copy(), "label": labels}
+
+
+def tiny_samples(gan, n, seed):
+    """What a model makes: n samples drawn with `seed`, or n translated images for a
+    translation model (images made from the seed)."""
+    if gan.data_needs != "pairs":
+        return gan.generate(n, seed=seed)
+    images = np.random.default_rng(seed).uniform(-1, 1, (n,) + tuple(gan.sample_shape))
+    return gan.translate(images.astype("float32"), "a2b")

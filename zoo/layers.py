@@ -109,3 +109,31 @@ def down_block(filters, normalize=True, spectral_norm=False):
     if normalize:
         block.append(batch_norm())
     return block + [layers.LeakyReLU(0.2)]
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ReflectionPadding2D(layers.Layer):
+    """Pads height and width by mirroring the border (CycleGAN's generators pad so, which keeps
+    the edges of a translated image free of the dark frame zero padding leaves)."""
+
+    def __init__(self, padding=1, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = int(padding)
+
+    def call(self, x):
+        p = self.padding
+        return ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, c = input_shape
+        grow = lambda side: None if side is None else side + 2 * self.padding  # noqa: E731
+        return (n, grow(h), grow(w), c)
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}
+
+
+def instance_norm():
+    """Instance normalization (Ulyanov et al. 2016): each example's channels normalised over
+    their own height and width; keras' GroupNormalization with one group per channel."""
+    return layers.GroupNormalization(groups=-1, epsilon=1e-5)

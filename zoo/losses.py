@@ -129,6 +129,12 @@ def get_adversarial_loss(name):
     return ADVERSARIAL_LOSSES[name]
 
 
+# ------------------------------------------------------------------ reconstruction
+def mean_absolute_error(x, y):
+    """|x - y|_1 per example, averaged over its values (CycleGAN's cycle and identity losses)."""
+    return per_example(tf.abs(x - y))
+
+
 # ------------------------------------------------------------------ energy-based (EBGAN)
 def ebgan_discriminator_loss(real_energy, fake_energy, margin):
     """Zhao et al. 2017: L_D = D(x) + [m - D(G(z))]^+ on energies (here reconstruction errors).

@@ -24,7 +24,7 @@ from zoo.errors import ZooError
 
 
 def output_key(gan):
-    return "images" if len(gan.generator.output.shape) == 4 else "samples"
+    return "images" if len(gan.generator.outputs[0].shape) == 4 else "samples"
 
 
 def next_version(model_base):

@@ -52,6 +52,9 @@ MODEL_OVERRIDES = ("latent_dim", "d_steps", "loss", "label_smoothing", "pack", "
                    "spectral_norm", "unrolled_steps", "gradient_penalty", "r1_gamma", "clip_value",
                    "d_normalization")
 OPTIMIZERS = ("adam", "rmsprop")
+# None: constant; "linear": down to 0 over the run; "linear_second_half": constant, then down
+# to 0 over the second half (CycleGAN's).
+LR_DECAYS = (None, "linear", "linear_second_half")
 STRATEGIES = ("none", "mirrored", "multiworker")
 PRECISIONS = ("float32", "bfloat16", "float16")
 RESULT_FILE = "result.json"  # written last: the run finished the epochs it records
@@ -123,8 +126,8 @@ def _check_settings(settings):
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
                                or not budget > 0):
         raise ZooError(f"time_budget must be a positive number of seconds, got {budget!r}")
-    if settings["lr_decay"] not in (None, "linear"):
-        raise ZooError(f"lr_decay must be None or 'linear', got {settings['lr_decay']!r}")
+    if settings["lr_decay"] not in LR_DECAYS:
+        raise ZooError(f"lr_decay must be one of {LR_DECAYS}, got {settings['lr_decay']!r}")
 
 
 def make_strategy(distribute):
@@ -252,9 +255,31 @@ def _precision_policy(mixed_precision):
         keras.mixed_precision.set_global_policy(previous)
 
 
+@keras.saving.register_keras_serializable(package="zoo")
+class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """The learning rate held for the first `hold_steps`, then decayed linearly to 0 at
+    `total_steps` (CycleGAN's schedule: constant for half the epochs, then linear)."""
+
+    def __init__(self, initial_learning_rate, hold_steps, total_steps):
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.hold_steps, self.total_steps = int(hold_steps), max(int(total_steps), 1)
+
+    def __call__(self, step):
+        decay_steps = max(self.total_steps - self.hold_steps, 1)
+        past = tf.cast(step, tf.float32) - self.hold_steps
+        fraction = tf.clip_by_value(1.0 - past / decay_steps, 0.0, 1.0)
+        return self.initial_learning_rate * fraction
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "hold_steps": self.hold_steps, "total_steps": self.total_steps}
+
+
 def _optimizer(lr, settings, total_steps, loss_scaling):
     if settings["lr_decay"] == "linear":
         lr = keras.optimizers.schedules.PolynomialDecay(lr, max(total_steps, 1), end_learning_rate=0.0)
+    elif settings["lr_decay"] == "linear_second_half":
+        lr = HoldThenLinearDecay(lr, total_steps // 2, total_steps)
     if settings["optimizer"] == "rmsprop":  # WGAN's; rho is keras' (and TensorFlow 1's) 0.9
         optimizer = keras.optimizers.RMSprop(lr)
     else:
@@ -412,7 +437,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         if tuple(gan.sample_shape) != data_shape:
             raise ZooError(f"{model} generates examples of shape {gan.sample_shape} but {dataset} "
                            f"holds {data_shape}; pick a model made for this data")
-        _check_labels(gan, spec)
+        _check_data(gan, spec)
         train_data = spec.loader(split="train", batch_size=settings["batch_size"] * gan.d_steps,
                                  image_size=settings["image_size"], seed=seed, data_dir=data_dir,
                                  manual_dir=manual_dir, repeat=settings["steps_per_epoch"] is not None)
@@ -422,6 +447,10 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                 data_dir=data_dir, manual_dir=manual_dir)
             train_data = semi_supervised.with_labelled_batches(
                 train_data, images, labels, settings["batch_size"] * gan.d_steps, seed=seed)
+        if spec.kind == "unpaired":  # the test images each epoch's picture translates
+            pairs = list(spec.loader(split="test", batch_size=1, image_size=settings["image_size"],
+                                     shuffle=False, data_dir=data_dir, manual_dir=manual_dir).take(8))
+            gan.set_sample_inputs(*(np.concatenate([pair[i] for pair in pairs]) for i in (0, 1)))
         steps = settings["steps_per_epoch"] or int(train_data.cardinality())
         if steps < 1 and settings["lr_decay"]:
             raise ZooError(f"the length of {dataset} is unknown, so the learning-rate decay has "
@@ -495,9 +524,15 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
     return gan, summary
 
 
-def _check_labels(gan, spec):
-    """A conditional or semi-supervised model needs a dataset with its number of classes."""
-    if gan.data_needs == "examples":
+def _check_data(gan, spec):
+    """The dataset holds what the model learns from: unpaired domains for a translation
+    model (and for no other), labels (as many classes) for a conditional or semi-supervised one."""
+    if (gan.data_needs == "pairs") != (spec.kind == "unpaired"):
+        raise ZooError(f"{spec.name} holds unpaired domains: train a translation model on it "
+                       "(e.g. cyclegan)" if spec.kind == "unpaired" else
+                       f"{gan.registered_name} translates between two domains and {spec.name} "
+                       "holds one: pick an unpaired dataset (e.g. horse2zebra)")
+    if gan.data_needs in ("examples", "pairs"):
         return
     if spec.num_classes is None:
         raise ZooError(f"{gan.registered_name} learns from labels and {spec.name} has none: "

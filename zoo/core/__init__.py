@@ -1,4 +1,6 @@
 from zoo.core.base import BaseGAN
+from zoo.core.conditional import ConditionalGAN
 from zoo.core.standard import StandardGAN
+from zoo.core.translation import TranslationGAN
 
-__all__ = ["BaseGAN", "StandardGAN"]
+__all__ = ["BaseGAN", "ConditionalGAN", "StandardGAN", "TranslationGAN"]

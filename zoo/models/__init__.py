@@ -1,4 +1,4 @@
 """Importing this package registers every variant (one module each)."""
 
-from zoo.models import (acgan, cgan, dcgan, ebgan, gan, gan_1d, infogan, lsgan,  # noqa: F401
-                        sgan, stackgan, wgan, wgan_gp)
+from zoo.models import (  # noqa: F401
+    acgan, cgan, cyclegan, dcgan, ebgan, gan, gan_1d, infogan, lsgan, sgan, stackgan, wgan, wgan_gp)

@@ -1,0 +1,207 @@
+"""TranslationGAN: the base of the unpaired image-to-image models (cyclegan, and the others
+that translate between two domains).
+
+Batches are unpaired (a, b): an image of each domain. The model holds a generator per
+direction (`generator_ab`, `generator_ba`) and a discriminator per domain (`discriminator_a`,
+`discriminator_b`); `generator` and `discriminator` are the pairs as single keras Models, so
+the base class's optimizers, checkpoints and step work on both at once. There is no noise:
+`translate(images, "a2b")` replaces `generate`, and the export serves `a2b` and `b2a`.
+
+The discriminators see generated images through a history pool (Shrivastava et al. 2017, as
+CycleGAN uses it): once full, each new image has an even chance of being swapped for one
+generated earlier, so D does not forget the generator's past mistakes. Each replica keeps
+its own pool under a distribution strategy.
+"""
+
+import collections
+
+import numpy as np
+import tensorflow as tf
+import keras
+
+from zoo.core.base import BaseGAN
+from zoo.errors import ZooError
+
+DIRECTIONS = ("a2b", "b2a")
+# BaseGAN's settings that a model without noise, packing or unrolling does not take.
+NO_MEANING = ("latent_dim", "latent_distribution", "pack", "unrolled_steps")
+# A generated batch: both translations, beside the real images they came from.
+Translations = collections.namedtuple("Translations", ["fake_a", "fake_b", "real_a", "real_b"])
+
+
+class HistoryPool:
+    """The last `size` generated images of a domain, for the discriminator (size 0: off)."""
+
+    def __init__(self, size, image_shape, noise):
+        self.size, self.noise = int(size), noise
+        if self.size:
+            sync = dict(synchronization=tf.VariableSynchronization.ON_READ,
+                        aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA, trainable=False)
+            self.images = tf.Variable(tf.zeros((self.size,) + tuple(image_shape)), **sync)
+            self.filled = tf.Variable(0, dtype=tf.int32, **sync)
+
+    def query(self, images):
+        """What D sees in place of `images`; the pool takes in the new ones it keeps."""
+        if not self.size:
+            return images
+        n = tf.shape(images)[0]
+        position = self.filled + tf.range(n)
+        filling = position < self.size
+        swap = tf.logical_and(tf.logical_not(filling), self.noise.uniform([n]) < 0.5)
+        slot = tf.where(filling, position,
+                        self.noise.uniform([n], 0, self.size, dtype=tf.int32))
+        older = tf.gather(self.images, tf.minimum(slot, self.size - 1))
+        shown = tf.where(swap[:, None, None, None], older, images)
+        stored = tf.logical_or(filling, swap)
+        self.images.assign(tf.tensor_scatter_nd_update(
+            self.images, tf.boolean_mask(slot, stored)[:, None], tf.boolean_mask(images, stored)))
+        self.filled.assign(tf.minimum(self.filled + n, self.size))
+        return shown
+
+
+class TranslationGAN(BaseGAN):
+    """Args (beyond BaseGAN's, which take no latent_dim here): image_shape and pool_size
+    (the history pool of each discriminator; 0 turns it off)."""
+
+    data_needs = "pairs"
+
+    def __init__(self, image_shape=(256, 256, 3), pool_size=50, **kwargs):
+        for unused in NO_MEANING:
+            if unused in kwargs:
+                raise ZooError(f"{unused} has no meaning for a translation model: drop it")
+        self.image_shape = tuple(image_shape)
+        if len(self.image_shape) != 3:
+            raise ZooError(f"image_shape must be (height, width, channels), got {self.image_shape}")
+        if isinstance(pool_size, bool) or not isinstance(pool_size, (int, np.integer)) or pool_size < 0:
+            raise ZooError(f"pool_size must be an integer >= 0, got {pool_size!r}")
+        self.pool_size = int(pool_size)
+        super().__init__(latent_dim=1, **kwargs)
+        self.pools = {domain: HistoryPool(self.pool_size, self.image_shape, self.noise)
+                      for domain in "ab"}
+
+    # ----------------------------------------------------------------- networks
+    def build_translator(self, name):
+        """One direction's generator (image -> image of the other domain)."""
+        raise NotImplementedError
+
+    def build_domain_discriminator(self, name):
+        raise NotImplementedError
+
+    def build_generator(self):
+        self.generator_ab = self.build_translator("generator_ab")
+        self.generator_ba = self.build_translator("generator_ba")
+        a, b = keras.Input(self.image_shape, name="a"), keras.Input(self.image_shape, name="b")
+        return keras.Model([a, b], [self.generator_ab(a), self.generator_ba(b)], name="generator")
+
+    def build_discriminator(self):
+        self.discriminator_a = self.build_domain_discriminator("discriminator_a")
+        self.discriminator_b = self.build_domain_discriminator("discriminator_b")
+        a, b = keras.Input(self.image_shape, name="a"), keras.Input(self.image_shape, name="b")
+        return keras.Model([a, b], [self.discriminator_a(a), self.discriminator_b(b)],
+                           name="discriminator")
+
+    @property
+    def sample_shape(self):
+        return self.image_shape
+
+    def get_config(self):
+        config = super().get_config()
+        for unused in NO_MEANING:
+            config.pop(unused)
+        return {**config, "image_shape": self.image_shape, "pool_size": self.pool_size}
+
+    # ----------------------------------------------------------------- batches
+    def real_batch(self, data):
+        """(a, b) from `(a, b)` batches or a dict with "a" and "b"."""
+        if isinstance(data, dict) and {"a", "b"} <= set(data):
+            return data["a"], data["b"]
+        if isinstance(data, (tuple, list)) and len(data) == 2:
+            return tuple(data)
+        raise ZooError(f"{self.registered_name} translates between two domains and needs "
+                       "unpaired batches (a, b): train it on such a dataset (e.g. horse2zebra)")
+
+    def fake_batch(self, real, training=True):
+        a, b = real
+        return Translations(fake_a=self.generator_ba(b, training=training),
+                            fake_b=self.generator_ab(a, training=training), real_a=a, real_b=b)
+
+    @staticmethod
+    def examples(batch):
+        return batch[0]
+
+    def critic(self, images, training=True):
+        """Domain A's discriminator (what the input-gradient penalties read)."""
+        return self.run_discriminator([images, images], training=training)[0]
+
+    def domain_scores(self, a, b, training=True):
+        """(D_a(a), D_b(b))."""
+        return self.run_discriminator([a, b], training=training)
+
+    # ----------------------------------------------------------------- use
+    def translate(self, images, direction="a2b", batch_size=16):
+        """Images of one domain (NHWC in [-1, 1], or uint8 0-255) in the other, as float32 in
+        [-1, 1] (uint8 in, uint8 out)."""
+        if direction not in DIRECTIONS:
+            raise ZooError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+        images = np.asarray(images)
+        as_uint8 = images.dtype == np.uint8
+        if images.ndim != 4 or images.shape[1:] != self.image_shape:
+            raise ZooError(f"{self.registered_name} translates images of shape (N, "
+                           f"{', '.join(map(str, self.image_shape))}), got {images.shape}")
+        x = images.astype(np.float32) / 127.5 - 1.0 if as_uint8 else images.astype(np.float32)
+        network = self.generator_ab if direction == "a2b" else self.generator_ba
+        out = np.concatenate([network(x[i:i + batch_size], training=False).numpy()
+                              for i in range(0, len(x), batch_size)])
+        return to_uint8(out) if as_uint8 else out
+
+    def generate(self, n, seed=None, batch_size=2048, **conditions):
+        raise ZooError(f"{self.registered_name} translates images, it does not sample them: use "
+                       "translate(images, 'a2b' or 'b2a')")
+
+    def set_sample_inputs(self, a, b):
+        """The test images the per-epoch picture translates (training sets them)."""
+        self.sample_inputs = (np.asarray(a, np.float32), np.asarray(b, np.float32))
+
+    def sample_grid(self, count, seed):
+        """Four rows: images of A, their translation to B, images of B, their translation."""
+        del seed
+        a, b = (x[:max(count // 4, 1)] for x in self.sample_inputs)
+        rows = [a, self.translate(a, "a2b"), b, self.translate(b, "b2a")]
+        return np.concatenate(rows), len(a)
+
+    # ----------------------------------------------------------------- serving
+    def _images_spec(self, dtype):
+        return tf.TensorSpec((None,) + self.image_shape, dtype, name="images")
+
+    def serving_endpoints(self, serve):
+        """`a2b` / `b2a` (serving_default is a2b): `images` float32 in [-1, 1] in and out;
+        `a2b_uint8` / `b2a_uint8`: uint8 0-255 in and out."""
+        del serve
+        endpoints = {}
+        for direction, network in (("a2b", self.generator_ab), ("b2a", self.generator_ba)):
+            as_float, as_uint8 = _translation_endpoints(network)
+            endpoints[direction] = (as_float, [self._images_spec(tf.float32)])
+            endpoints[f"{direction}_uint8"] = (as_uint8, [self._images_spec(tf.uint8)])
+        endpoints["serving_default"] = endpoints["a2b"]
+        return endpoints
+
+
+def _translation_endpoints(network):
+    """(float function, uint8 function) serving one direction (closures: an exported
+    function's arguments are its inputs only)."""
+    def as_float(images):
+        return {"images": tf.cast(network(images, training=False), tf.float32)}
+
+    def as_uint8(images):
+        translated = as_float(tf.cast(images, tf.float32) / 127.5 - 1.0)["images"]
+        return {"images": to_uint8_tensor(translated)}
+
+    return as_float, as_uint8
+
+
+def to_uint8(images):
+    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def to_uint8_tensor(images):
+    return tf.cast(tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0, 255), tf.uint8)
