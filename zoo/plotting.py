@@ -10,6 +10,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+def to_uint8(images):
+    """Images in [-1, 1] -> uint8 pixels 0-255 (rounded, clipped)."""
+    return np.clip(np.round((np.asarray(images) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
 def image_grid(images, columns=None):
     """[n, h, w, c] images in [-1, 1] -> one uint8 [rows*h, columns*w, c] grid (1-pixel gaps)."""
     images = np.asarray(images)
@@ -17,7 +22,7 @@ def image_grid(images, columns=None):
     columns = columns or math.ceil(math.sqrt(n))
     rows = math.ceil(n / columns)
     grid = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1, c), 255, np.uint8)
-    pixels = np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    pixels = to_uint8(images)
     for i, image in enumerate(pixels):
         r, col = divmod(i, columns)
         grid[r * (h + 1):r * (h + 1) + h, col * (w + 1):col * (w + 1) + w] = image

@@ -20,7 +20,9 @@ import tensorflow as tf
 import keras
 
 from zoo.core.base import BaseGAN
+from zoo.data.images import to_unit_range
 from zoo.errors import ZooError
+from zoo.plotting import to_uint8
 
 DIRECTIONS = ("a2b", "b2a")
 # BaseGAN's settings that a model without noise, packing or unrolling does not take.
@@ -193,14 +195,10 @@ def _translation_endpoints(network):
         return {"images": tf.cast(network(images, training=False), tf.float32)}
 
     def as_uint8(images):
-        translated = as_float(tf.cast(images, tf.float32) / 127.5 - 1.0)["images"]
+        translated = as_float(to_unit_range(images))["images"]
         return {"images": to_uint8_tensor(translated)}
 
     return as_float, as_uint8
-
-
-def to_uint8(images):
-    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
 def to_uint8_tensor(images):
