@@ -8,6 +8,7 @@ from unittest import mock
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -46,3 +47,25 @@ def two_replica_strategy():
     devices = tf.config.list_logical_devices("CPU")
     assert len(devices) >= 2, "conftest.py should have made 2 logical CPUs"
     return tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
+
+
+DOMAIN_VALUES = {"A": 40, "B": 200}  # dark "horses", light "zebras"
+
+
+def write_unpaired_folder(root, counts, spread=20, side=32, grayscale=(), jpeg_domains=()):
+    """A CycleGAN-layout folder in miniature: counts {"trainA": n, ...} images per subfolder,
+    dark in domain A and light in B (uniform noise of +-spread); `grayscale` lists
+    (subfolder, index) images written with one channel, `jpeg_domains` the domains ("A"/"B")
+    written as .jpg (others .png). Returns root."""
+    rng = np.random.default_rng(0)
+    for sub, count in counts.items():
+        domain = sub[-1]
+        for i in range(count):
+            channels = 1 if (sub, i) in grayscale else 3
+            image = np.clip(DOMAIN_VALUES[domain] + rng.integers(-spread, spread, (side, side, channels)),
+                            0, 255)
+            path = os.path.join(str(root), sub, f"{i:02d}.{'jpg' if domain in jpeg_domains else 'png'}")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            encode = tf.io.encode_jpeg if path.endswith(".jpg") else tf.io.encode_png
+            tf.io.write_file(path, encode(tf.constant(image, tf.uint8)))
+    return root

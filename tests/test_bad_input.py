@@ -65,6 +65,10 @@ CLI = [
     (["--model=sgan", "--dataset=mnist", "--labelled_examples=5"],
      "labelled_examples must be an integer >= num_classes \\(10\\)"),
     (["--model=dcgan", "--dataset=mnist", "--labelled_examples=100"], "dcgan has no setting labelled_examples"),
+    # Models with an encoder: a discriminator of pairs or of reconstructions.
+    (["--model=bigan", "--dataset=mnist", "--pack=2"],
+     "bigan's discriminator judges \\(image, code\\) pairs, which pack can't handle: drop it"),
+    (["--model=vaegan", "--dataset=mnist", "--r1_gamma=1"], "which r1_gamma can't handle"),
     # Translation: unpaired domains and single-domain data don't mix.
     (["--model=dcgan", "--dataset=horse2zebra", "--image_size=64"], "holds unpaired domains: train a translation"),
     (["--model=cyclegan", "--dataset=mnist"], "cyclegan translates between two domains and mnist holds one"),
@@ -164,6 +168,9 @@ API = [
      "labels must lie in \\[0, 3\\), got 0 to 3"),
     ("labels for an unconditional model", NO_SETUP, lambda f, t: _tiny_gan().generate(2, labels=1),
      "is unconditional: it takes no labels"),
+    ("images of the wrong shape to encode", NO_SETUP,
+     lambda f, t: zoo.create("bigan", **TINY_CONFIGS["bigan"]).encode(np.zeros((2, 8, 8, 1))),
+     "bigan encodes images of shape \\(N, 16, 16, 1\\), got \\(2, 8, 8, 1\\)"),
     ("features of the wrong rank", NO_SETUP,
      lambda f, t: metrics.frechet_distance(np.zeros(5), np.zeros((5, 2))),
      "must be an \\(N, D\\) array"),

@@ -39,3 +39,17 @@ def test_conditional_benchmark_measures_labels_codes_and_test_error():
     assert 0 <= results["sgan"]["test_error"] <= 1 and "label_accuracy" not in results["sgan"]
     text = conditional.table(results)
     assert text.splitlines()[2].startswith("| cgan (joint D) | ") and "| - |" in text
+
+
+@needs_mnist
+def test_encoders_benchmark_measures_samples_reconstructions_and_the_probe():
+    from benchmarks import encoders
+
+    results, probes = encoders.run(["bigan", "vaegan"], minutes=0.003, probe_examples=2000)
+    for figures in results.values():
+        assert figures["generator_steps"] == 1 and figures["reconstruction_mse"] > 0
+        assert 0 <= figures["reconstruction_digit_kept"] <= 1
+        assert 0.1 <= figures["probe_accuracy"] <= 1
+    assert probes["raw pixels (784)"] > 0.8  # a linear classifier of pixels reads most digits
+    text = encoders.table(results, probes)
+    assert text.splitlines()[2].startswith("| bigan | ") and "| raw pixels (784) (reference) |" in text

@@ -14,16 +14,17 @@ def _weights(network):
 
 
 @pytest.mark.parametrize("name", sorted(TINY_CONFIGS))
-def test_one_train_step_updates_both_networks(name):
+def test_one_train_step_updates_every_network(name):
     gan = zoo.create(name, noise_seed=1, **TINY_CONFIGS[name])
     assert isinstance(gan, keras.Model)
     gan.compile()
-    g_before, d_before = _weights(gan.generator), _weights(gan.discriminator)
+    networks = {**gan.generator_networks(), "discriminator": gan.discriminator}  # + an encoder
+    before = {key: _weights(network) for key, network in networks.items()}
     logs = gan.train_step(tf.nest.map_structure(tf.constant, _batch(gan)))
     for key in ("d_loss", "g_loss"):
         assert np.isfinite(float(logs[key])), key
-    assert any(not np.allclose(a, b) for a, b in zip(g_before, _weights(gan.generator)))
-    assert any(not np.allclose(a, b) for a, b in zip(d_before, _weights(gan.discriminator)))
+    for key, network in networks.items():
+        assert any(not np.allclose(a, b) for a, b in zip(before[key], _weights(network))), key
 
 
 @pytest.mark.parametrize("name", sorted(TINY_CONFIGS))

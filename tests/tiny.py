@@ -22,6 +22,12 @@ TINY_CONFIGS = {
                      stage_one_filters=8, stage_two_filters=8, residual_blocks=1),
     "cyclegan": dict(image_shape=(16, 16, 3), generator_filters=4, discriminator_filters=4,
                      residual_blocks=1, pool_size=3),
+    "unit": dict(image_shape=(16, 16, 3), generator_filters=4, discriminator_filters=4,
+                 residual_blocks=1, shared_blocks=1, pool_size=3),
+    # An encoder beside the generator.
+    "bigan": dict(_TINY_IMAGES),
+    "vaegan": dict(_TINY_IMAGES),
+    "dtn": dict(image_shape=(16, 16, 1), encoder=None, base_filters=4),
     "sgan": dict(image_shape=(8, 8, 1), latent_dim=4, num_classes=3, labelled_examples=3,
                  g_hidden=(16,), d_hidden=(16, 8)),
 }

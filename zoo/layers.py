@@ -137,3 +137,16 @@ def instance_norm():
     """Instance normalization (Ulyanov et al. 2016): each example's channels normalised over
     their own height and width; keras' GroupNormalization with one group per channel."""
     return layers.GroupNormalization(groups=-1, epsilon=1e-5)
+
+
+def residual_block(x, filters):
+    """Johnson et al. 2016's residual block, as CycleGAN's and UNIT's networks use it: two 3x3
+    convs with reflection padding and instance norm, a ReLU between them, added to the input
+    (which must have `filters` channels). New layers on each call: to share a block between
+    two networks, call it once inside a keras.Model and call that model in both."""
+    h = ReflectionPadding2D(1)(x)
+    h = layers.Conv2D(filters, 3, kernel_initializer=dcgan_init())(h)
+    h = layers.ReLU()(instance_norm()(h))
+    h = ReflectionPadding2D(1)(h)
+    h = instance_norm()(layers.Conv2D(filters, 3, kernel_initializer=dcgan_init())(h))
+    return layers.Add()([x, h])

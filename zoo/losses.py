@@ -135,6 +135,31 @@ def mean_absolute_error(x, y):
     return per_example(tf.abs(x - y))
 
 
+def mean_squared_error(x, y):
+    """(x - y)^2 per example, averaged over its values (DTN's f-constancy and identity losses)."""
+    return per_example(tf.square(x - y))
+
+
+def half_squared_error(x, y):
+    """0.5 ||x - y||^2 per example, summed over its values: the negative log-likelihood of x
+    under a unit-variance Gaussian centred on y, up to a constant (VAE-GAN's feature
+    reconstruction)."""
+    x, y = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
+    return 0.5 * tf.reduce_sum(tf.reshape(tf.square(x - y), [tf.shape(x)[0], -1]), axis=1)
+
+
+# ------------------------------------------------------------------ variational
+def gaussian_kl(mean, log_variance):
+    """KL(N(mean, exp(log_variance)) || N(0, I)) per example, summed over the latent axes
+    (Kingma & Welling 2014, appendix B)."""
+    return 0.5 * tf.reduce_sum(tf.square(mean) + tf.exp(log_variance) - 1.0 - log_variance, axis=-1)
+
+
+def reparameterize(mean, log_variance, noise):
+    """z = mean + sigma * noise, noise ~ N(0, I): a sample of q(z | x) that gradients flow through."""
+    return mean + tf.exp(0.5 * log_variance) * noise
+
+
 # ------------------------------------------------------------------ energy-based (EBGAN)
 def ebgan_discriminator_loss(real_energy, fake_energy, margin):
     """Zhao et al. 2017: L_D = D(x) + [m - D(G(z))]^+ on energies (here reconstruction errors).

@@ -23,7 +23,7 @@ from zoo.layers import (dcgan_init, Maxout, MinibatchStdDev, batch_norm, down_bl
 # critic uses layer norm instead (Gulrajani et al. 2017), and spectrally normalized
 # discriminators none (Miyato et al. 2018).
 D_NORMALIZATIONS = ("batch", "layer", "none")
-MATCHING_HIDDEN_UNITS = 256
+JOINT_HIDDEN_UNITS = 256  # the hidden layer joining an image and what goes with it
 
 
 def _apply(x, blocks):
@@ -154,14 +154,29 @@ def conditional_generator(body, latent_dim, num_classes, name="generator"):
     return keras.Model([z, label], body(inputs), name=name)
 
 
+def joint_discriminator(features, other, other_features, spectral_norm=False,
+                        name="discriminator"):
+    """s(x, y), one logit for the pair: x's features (the `features` model) and y's
+    (`other_features`, computed from the keras Input `other`) joined through a hidden layer,
+    so that the score can depend on how the two go together."""
+    x_in = keras.Input(features.input.shape[1:], name="x")
+    h = layers.Concatenate()([features(x_in), other_features])
+    h = layers.LeakyReLU(0.2)(dense_head(JOINT_HIDDEN_UNITS, spectral_norm)(h))
+    return keras.Model([x_in, other], dense_head(1, spectral_norm)(h), name=name)
+
+
 def matching_discriminator(features, num_classes, spectral_norm=False, name="discriminator"):
-    """s(x, c), one logit for "real and matching" (Reed et al. 2016): an image's features
-    (the `features` model) and the one-hot label, joined through a hidden layer so that the
-    score can depend on how the two go together."""
-    x_in, label = keras.Input(features.input.shape[1:], name="x"), label_input()
-    h = layers.Concatenate()([features(x_in), one_hot(label, num_classes)])
-    h = layers.LeakyReLU(0.2)(dense_head(MATCHING_HIDDEN_UNITS, spectral_norm)(h))
-    return keras.Model([x_in, label], dense_head(1, spectral_norm)(h), name=name)
+    """s(x, c) for "real and matching" (Reed et al. 2016): the image and its one-hot label."""
+    label = label_input()
+    return joint_discriminator(features, label, one_hot(label, num_classes), spectral_norm, name)
+
+
+def gaussian_encoder(image_shape, latent_dim, base_filters=64, name="encoder"):
+    """x -> (mean, log variance) of q(z | x): the DCGAN discriminator's body (batch norm) and
+    two linear heads. The VAE's encoder and VAE-GAN's."""
+    x_in = keras.Input(image_shape, name="x")
+    h = _dcgan_body(x_in, base_filters, "batch", minibatch_stddev=False, spectral_norm=False)
+    return keras.Model(x_in, [dense_head(latent_dim)(h), dense_head(latent_dim)(h)], name=name)
 
 
 def autoencoder(encoder, decoder):

@@ -1,7 +1,8 @@
 """Saving and loading trained models: a run directory, or a shipped preset.
 
 A saved model is a folder with `config.json` (model name and constructor arguments),
-`generator.weights.h5` and, where kept, `discriminator.weights.h5`. Weights plus config,
+`generator.weights.h5` (and `encoder.weights.h5` for the models that learn one: every
+network of `gan.generator_networks()`) and, where kept, `discriminator.weights.h5`. Weights plus config,
 not `model.save`: a keras file would not keep the custom train_step. Writes go to a
 temporary folder that is renamed into place, so a crash never leaves half a model.
 """
@@ -18,7 +19,7 @@ from zoo.errors import ZooError
 from zoo.registry import get_model_class, get_preset
 
 CONFIG_FILE = "config.json"
-GENERATOR_FILE = "generator.weights.h5"
+GENERATOR_FILE = "generator.weights.h5"  # weights_file("generator")
 DISCRIMINATOR_FILE = "discriminator.weights.h5"
 FINAL_MODEL_DIR = "model"  # inside a run directory
 
@@ -55,7 +56,8 @@ def save(gan, directory, extra=None, keep_discriminator=True):
         with open(os.path.join(staging, CONFIG_FILE), "w") as f:
             json.dump({"model": gan.registered_name, "config": gan.get_config(), **(extra or {})},
                       f, indent=2)
-        gan.generator.save_weights(os.path.join(staging, GENERATOR_FILE))
+        for name, network in gan.generator_networks().items():  # the generator, an encoder
+            network.save_weights(os.path.join(staging, weights_file(name)))
         if keep_discriminator:
             gan.discriminator.save_weights(os.path.join(staging, DISCRIMINATOR_FILE))
         if os.path.exists(directory):
@@ -70,6 +72,10 @@ def save(gan, directory, extra=None, keep_discriminator=True):
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return directory
+
+
+def weights_file(network_name):
+    return f"{network_name}.weights.h5"
 
 
 def _model_dir(path):
@@ -167,7 +173,8 @@ def _load_dir(model_dir):
         raise ZooError(f"{model_dir}/{CONFIG_FILE} does not describe a model (it needs \"model\" "
                        "and \"config\"); the model folder is damaged, re-save it")
     gan = create(saved["model"], **saved["config"])
-    _load_weights(gan.generator, os.path.join(model_dir, GENERATOR_FILE), saved["model"])
+    for name, network in gan.generator_networks().items():
+        _load_weights(network, os.path.join(model_dir, weights_file(name)), saved["model"])
     discriminator_file = os.path.join(model_dir, DISCRIMINATOR_FILE)
     if os.path.exists(discriminator_file):  # shipped presets keep the generator only
         _load_weights(gan.discriminator, discriminator_file, saved["model"])

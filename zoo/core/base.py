@@ -30,13 +30,23 @@ def batch_size_of(batch):
     return tf.shape(tf.nest.flatten(batch)[0])[0]
 
 
-def _check_positive_int(name, value, minimum=1):
+def refuse_options(reason, **options):
+    """Raise one ZooError naming the options that are on (truthy) where `reason` (what the
+    model is, that rules them out) applies; nothing when none is on."""
+    on = [name for name, value in options.items() if value]
+    if on:
+        raise ZooError(f"{reason}, which {', '.join(on)} can't handle: drop "
+                       f"{'it' if len(on) == 1 else 'them'}")
+
+
+def check_positive_int(name, value, minimum=1):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ZooError(f"{name} must be {kind}, got {value!r}")
+    return int(value)
 
 
-def _check_weight(name, value):
+def check_weight(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
         raise ZooError(f"{name} must be a number >= 0 (0 turns it off), got {value!r}")
     return float(value)
@@ -76,16 +86,18 @@ class BaseGAN(keras.Model):
     # What training batches hold: "examples"; "labels" (x, y) for conditional models;
     # "labelled_subset" for semi-supervised ones (zoo.data.semi_supervised adds it).
     data_needs = "examples"
+    # True where generator_loss returns one loss per generator-side network.
+    losses_per_network = False
 
     def __init__(self, latent_dim=100, latent_distribution="normal", d_steps=1,
                  loss="non_saturating", label_smoothing=0.0, noise_seed=None, pack=1,
                  minibatch_stddev=False, spectral_norm=False, unrolled_steps=0,
                  gradient_penalty=0.0, r1_gamma=0.0, clip_value=None, name=None, **kwargs):
         super().__init__(name=name or self.registered_name or "gan", **kwargs)
-        _check_positive_int("latent_dim", latent_dim)
-        _check_positive_int("d_steps", d_steps)
-        _check_positive_int("pack", pack)
-        _check_positive_int("unrolled_steps", unrolled_steps, minimum=0)
+        check_positive_int("latent_dim", latent_dim)
+        check_positive_int("d_steps", d_steps)
+        check_positive_int("pack", pack)
+        check_positive_int("unrolled_steps", unrolled_steps, minimum=0)
         if latent_distribution not in LATENT_DISTRIBUTIONS:
             raise ZooError(f"latent_distribution must be one of {LATENT_DISTRIBUTIONS}, "
                            f"got {latent_distribution!r}")
@@ -110,8 +122,8 @@ class BaseGAN(keras.Model):
         self.minibatch_stddev = bool(minibatch_stddev)
         self.spectral_norm = bool(spectral_norm)
         self.unrolled_steps = int(unrolled_steps)
-        self.gradient_penalty = _check_weight("gradient_penalty", gradient_penalty)
-        self.r1_gamma = _check_weight("r1_gamma", r1_gamma)
+        self.gradient_penalty = check_weight("gradient_penalty", gradient_penalty)
+        self.r1_gamma = check_weight("r1_gamma", r1_gamma)
         self.clip_value = None if clip_value is None else float(clip_value)
         self._unrolled_weights = None  # D's weights for G's loss while unrolling
         # A tf.random.Generator made under a distribution strategy's scope gives every
@@ -136,6 +148,16 @@ class BaseGAN(keras.Model):
 
     def build_discriminator(self):
         raise NotImplementedError
+
+    def generator_networks(self):
+        """The networks the generator's optimizer trains, by name: what inference needs, and
+        what a shipped preset keeps. G here; BiGAN and VAE-GAN add their encoder."""
+        return {"generator": self.generator}
+
+    @property
+    def generator_variables(self):
+        return [v for network in self.generator_networks().values()
+                for v in network.trainable_variables]
 
     def discriminator_options(self):
         """The remedies that live inside D, as keyword arguments of zoo.networks' builders."""
@@ -183,7 +205,7 @@ class BaseGAN(keras.Model):
         # Slot variables made lazily inside a replicated step fail under MirroredStrategy:
         # make them here, under the caller's strategy scope.
         self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        self.g_optimizer.build(self.generator_variables)
         if self.unrolled_steps:
             unrolling.check_optimizer(self.d_optimizer)
 
@@ -253,7 +275,9 @@ class BaseGAN(keras.Model):
             real_target=1.0 - self.label_smoothing)
 
     def generator_loss(self, fake):
-        """Per-example generator loss on generated examples (gradients flow into G)."""
+        """Per-example generator loss on generated examples (gradients flow into G). A model
+        whose generator-side networks minimise different objectives (VAE-GAN's encoder and
+        decoder) sets `losses_per_network` and returns {network name: per-example loss}."""
         return self.adversarial_loss.generator(self.discriminate(fake))
 
     # ----------------------------------------------------------------- training
@@ -323,7 +347,7 @@ class BaseGAN(keras.Model):
         # it (without gradients into G), then the tape resumes for G's loss under the
         # updated discriminator. Alternating updates at the cost of one forward pass.
         last = minibatches[-1]
-        with tf.GradientTape() as g_tape:
+        with tf.GradientTape(persistent=self.losses_per_network) as g_tape:
             fake = self.fake_batch(last)
         self._discriminator_update(last, tf.nest.map_structure(tf.stop_gradient, fake))
         with g_tape:
@@ -332,13 +356,21 @@ class BaseGAN(keras.Model):
                 # differentiating through those steps (the nested tape records them).
                 self._unrolled_weights = unrolling.unrolled_weights(
                     self, last, fake, self.unrolled_steps)
-            per_example = self.generator_loss(fake)
+            objective = self.generator_loss(fake)
             self._unrolled_weights = None
-            g_loss = tf.nn.compute_average_loss(per_example)
-            scaled = self.g_optimizer.scale_loss(g_loss)
-        grads = g_tape.gradient(scaled, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
-        self.g_loss_tracker.update_state(tf.reduce_mean(per_example))
+            # {network name: its loss}; one objective (None) trains every generator-side network.
+            by_network = objective if self.losses_per_network else {None: objective}
+            scaled = {name: self.g_optimizer.scale_loss(tf.nn.compute_average_loss(loss))
+                      for name, loss in by_network.items()}
+        networks = self.generator_networks()
+        variables, grads = [], []
+        for name, loss in scaled.items():
+            own = self.generator_variables if name is None else networks[name].trainable_variables
+            variables += own
+            grads += g_tape.gradient(loss, own)
+        self.g_optimizer.apply_gradients(zip(grads, variables))
+        self.g_loss_tracker.update_state(
+            tf.add_n([tf.reduce_mean(loss) for loss in by_network.values()]))
         return {m.name: m.result() for m in self.metrics}
 
     def call(self, z, training=False):
@@ -352,7 +384,7 @@ class BaseGAN(keras.Model):
         Images are NHWC in [-1, 1]. Without a seed, the noise is drawn fresh. Conditional
         models take their condition as a keyword (`labels=`).
         """
-        _check_positive_int("n", n)
+        check_positive_int("n", n)
         if seed is None:
             seed = int(np.random.default_rng().integers(0, 2**62))
         elif (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))

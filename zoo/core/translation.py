@@ -102,6 +102,10 @@ class TranslationGAN(BaseGAN):
         return keras.Model([a, b], [self.discriminator_a(a), self.discriminator_b(b)],
                            name="discriminator")
 
+    def translators(self):
+        """The networks that translate, by direction (both here; a one-way model has one)."""
+        return {"a2b": self.generator_ab, "b2a": self.generator_ba}
+
     @property
     def sample_shape(self):
         return self.image_shape
@@ -139,19 +143,32 @@ class TranslationGAN(BaseGAN):
         """(D_a(a), D_b(b))."""
         return self.run_discriminator([a, b], training=training)
 
+    def discriminator_loss(self, real, fake):
+        """Each domain's discriminator: its real images against the translations into it,
+        shown through its history pool."""
+        a, b = real
+        real_a, real_b = self.domain_scores(a, b)
+        fake_a, fake_b = self.domain_scores(self.pools["a"].query(fake.fake_a),
+                                            self.pools["b"].query(fake.fake_b))
+        target = 1.0 - self.label_smoothing
+        return (self.adversarial_loss.discriminator(real_a, fake_a, real_target=target)
+                + self.adversarial_loss.discriminator(real_b, fake_b, real_target=target))
+
     # ----------------------------------------------------------------- use
     def translate(self, images, direction="a2b", batch_size=16):
         """Images of one domain (NHWC in [-1, 1], or uint8 0-255) in the other, as float32 in
         [-1, 1] (uint8 in, uint8 out)."""
-        if direction not in DIRECTIONS:
-            raise ZooError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+        translators = self.translators()
+        if direction not in translators:
+            raise ZooError(f"{self.registered_name} translates {' and '.join(translators)}, "
+                           f"not {direction!r}")
         images = np.asarray(images)
         as_uint8 = images.dtype == np.uint8
         if images.ndim != 4 or images.shape[1:] != self.image_shape:
             raise ZooError(f"{self.registered_name} translates images of shape (N, "
                            f"{', '.join(map(str, self.image_shape))}), got {images.shape}")
         x = images.astype(np.float32) / 127.5 - 1.0 if as_uint8 else images.astype(np.float32)
-        network = self.generator_ab if direction == "a2b" else self.generator_ba
+        network = translators[direction]
         out = np.concatenate([network(x[i:i + batch_size], training=False).numpy()
                               for i in range(0, len(x), batch_size)])
         return to_uint8(out) if as_uint8 else out
@@ -165,22 +182,24 @@ class TranslationGAN(BaseGAN):
         self.sample_inputs = (np.asarray(a, np.float32), np.asarray(b, np.float32))
 
     def sample_grid(self, count, seed):
-        """Four rows: images of A, their translation to B, images of B, their translation."""
+        """Two rows per direction: test images of one domain, then their translations."""
         del seed
-        a, b = (x[:max(count // 4, 1)] for x in self.sample_inputs)
-        rows = [a, self.translate(a, "a2b"), b, self.translate(b, "b2a")]
-        return np.concatenate(rows), len(a)
+        directions = list(self.translators())
+        sources = dict(zip(DIRECTIONS, (x[:max(count // (2 * len(directions)), 1)]
+                                        for x in self.sample_inputs)))
+        rows = [row for d in directions for row in (sources[d], self.translate(sources[d], d))]
+        return np.concatenate(rows), len(rows[0])
 
     # ----------------------------------------------------------------- serving
     def _images_spec(self, dtype):
         return tf.TensorSpec((None,) + self.image_shape, dtype, name="images")
 
     def serving_endpoints(self, serve):
-        """`a2b` / `b2a` (serving_default is a2b): `images` float32 in [-1, 1] in and out;
-        `a2b_uint8` / `b2a_uint8`: uint8 0-255 in and out."""
+        """`a2b` / `b2a` (those the model has; serving_default is a2b): `images` float32 in
+        [-1, 1] in and out; `a2b_uint8` / `b2a_uint8`: uint8 0-255 in and out."""
         del serve
         endpoints = {}
-        for direction, network in (("a2b", self.generator_ab), ("b2a", self.generator_ba)):
+        for direction, network in self.translators().items():
             as_float, as_uint8 = _translation_endpoints(network)
             endpoints[direction] = (as_float, [self._images_spec(tf.float32)])
             endpoints[f"{direction}_uint8"] = (as_uint8, [self._images_spec(tf.uint8)])

@@ -4,7 +4,7 @@ Image sets come through tensorflow-datasets (scaled to [-1, 1]); the toy sets ar
 here. Importing this package registers them all.
 """
 
-from zoo.data import images, toys, unpaired  # noqa: F401  (registration)
+from zoo.data import digit_domains, images, toys, unpaired  # noqa: F401  (registration)
 from zoo.registry import get_dataset
 
 

@@ -2,6 +2,7 @@
 
 - `label_accuracy`: the share of samples G(z, c) that a classifier assigns to c, overall and
   per class ("does G(z, c=3) look like a 3?").
+- `linear_probe_accuracy`: how well a linear classifier reads the labels from learnt codes.
 - `best_matching_accuracy`: the agreement of unsupervised codes (InfoGAN's categorical code,
   a clustering) with the labels under the best one-to-one assignment of codes to labels,
   found exactly by dynamic programming over subsets of labels (K * 2^K steps; K = 10 takes
@@ -67,3 +68,27 @@ def best_matching_accuracy(codes, labels, num_codes, num_labels):
                 mapping[code], mask = label, before
                 break
     return agreements / len(labels), mapping
+
+
+def linear_probe_accuracy(train_codes, train_labels, test_codes, test_labels, num_classes,
+                          epochs=30, seed=0):
+    """How linearly the codes hold the labels: the test accuracy of a softmax regression
+    (standardised codes, Adam, full passes over the training codes) fit on the training codes.
+    The usual measure of an unsupervised encoder's features (BiGAN's Table 1 setting)."""
+    import keras
+
+    train_codes, test_codes = np.asarray(train_codes, np.float32), np.asarray(test_codes, np.float32)
+    if train_codes.ndim != 2 or test_codes.ndim != 2 or train_codes.shape[1] != test_codes.shape[1]:
+        raise ZooError(f"codes must be (N, D) arrays of one width, got {train_codes.shape} and "
+                       f"{test_codes.shape}")
+    if len(train_codes) != len(train_labels) or len(test_codes) != len(test_labels):
+        raise ZooError("need one label per code")
+    mean, scale = train_codes.mean(0), train_codes.std(0) + 1e-6
+    keras.utils.set_random_seed(seed)
+    probe = keras.Sequential([keras.Input((train_codes.shape[1],)), keras.layers.Dense(num_classes)])
+    probe.compile(optimizer=keras.optimizers.Adam(1e-2), metrics=["accuracy"],
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    probe.fit((train_codes - mean) / scale, np.asarray(train_labels), batch_size=500,
+              epochs=epochs, verbose=0)
+    predicted = np.argmax(probe.predict((test_codes - mean) / scale, batch_size=2000, verbose=0), 1)
+    return float(np.mean(predicted == np.asarray(test_labels)))

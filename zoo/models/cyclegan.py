@@ -24,7 +24,7 @@ from keras import layers
 from zoo import losses
 from zoo.core.translation import TranslationGAN
 from zoo.errors import ZooError
-from zoo.layers import ReflectionPadding2D, dcgan_init, instance_norm
+from zoo.layers import ReflectionPadding2D, dcgan_init, instance_norm, residual_block
 from zoo.registry import Preset, register_model, register_preset
 
 ADVERSARIAL_WEIGHT = 2.0  # see the module docstring
@@ -43,9 +43,7 @@ def resnet_generator(image_shape, filters=64, residual_blocks=9, name="generator
     for multiple in (2, 4):  # d128, d256
         x = layers.ReLU()(instance_norm()(_conv(filters * multiple, 3, 2, "same")(x)))
     for _ in range(residual_blocks):
-        h = layers.ReLU()(instance_norm()(_conv(filters * 4, 3)(ReflectionPadding2D(1)(x))))
-        h = instance_norm()(_conv(filters * 4, 3)(ReflectionPadding2D(1)(h)))
-        x = layers.Add()([x, h])
+        x = residual_block(x, filters * 4)
     for multiple in (2, 1):  # u128, u64
         x = layers.Conv2DTranspose(filters * multiple, 3, strides=2, padding="same",
                                    kernel_initializer=dcgan_init())(x)
@@ -89,15 +87,6 @@ class CycleGAN(TranslationGAN):
 
     def build_domain_discriminator(self, name):
         return patch_discriminator(self.image_shape, self.discriminator_filters, name)
-
-    def discriminator_loss(self, real, fake):
-        a, b = real
-        real_a, real_b = self.domain_scores(a, b)
-        fake_a, fake_b = self.domain_scores(self.pools["a"].query(fake.fake_a),
-                                            self.pools["b"].query(fake.fake_b))
-        target = 1.0 - self.label_smoothing
-        return (self.adversarial_loss.discriminator(real_a, fake_a, real_target=target)
-                + self.adversarial_loss.discriminator(real_b, fake_b, real_target=target))
 
     def generator_loss(self, fake):
         score_a, score_b = self.domain_scores(fake.fake_a, fake.fake_b)

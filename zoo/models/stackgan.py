@@ -154,8 +154,7 @@ class StackGAN(ConditionalGAN):
         noise = self.sample_latent(tf.shape(labels)[0])
         low, mu, log_var, c = self.stage_one([noise, self.label_embedding(labels)], training=training)
         image = self.stage_two([tf.stop_gradient(low), c], training=training)
-        kl = 0.5 * tf.reduce_sum(tf.exp(log_var) + tf.square(mu) - 1.0 - log_var, axis=-1)
-        return image, labels, low, kl
+        return image, labels, low, losses.gaussian_kl(mu, log_var)
 
     def critic(self, inputs, training=True):
         """Both stages' scores of an image (and its labels), summed: what the penalties read."""

@@ -1,0 +1,118 @@
+"""The models that learn an encoder beside their generator, on MNIST: what the encoder keeps.
+
+    python -m benchmarks.encoders --epochs=3 --out=benchmarks/results/encoders_mnist.md
+
+Trains each configuration (its `<name>_mnist` preset) for `--epochs` (or `--minutes`), then
+measures against the 10,000 MNIST test images:
+- samples: 10,000 from the prior on the zoo's classifier (classifier FID, precision, recall);
+- reconstructions G(E(x)) of the test images: the mean squared pixel error (images in
+  [-1, 1]) and the share the classifier still reads as the test image's digit;
+- the linear probe: a softmax regression fit on E's codes of the 60,000 training images,
+  its accuracy on the test codes (BiGAN's Table 1 measure; labels are used by the probe only).
+Two references without training: the probe on raw pixels, and on an untrained encoder.
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+from absl import flags  # noqa: E402
+
+from benchmarks import (check_configurations, define_configuration_flags, emit,  # noqa: E402
+                        train_preset)
+
+FLAGS = flags.FLAGS
+
+CONFIGS = {  # label -> (preset, overrides)
+    "bigan": ("bigan_mnist", {}),
+    "vaegan": ("vaegan_mnist", {}),
+}
+SAMPLES = 10_000
+SAMPLE_SEED = 1
+
+
+def _split(split):
+    from zoo.data import load
+
+    batches = list(load("mnist", split=split, batch_size=10_000, shuffle=False))
+    return (np.concatenate([b[0].numpy() for b in batches]),
+            np.concatenate([b[1].numpy() for b in batches]))
+
+
+def measure(gan, quality, classifier, train, test):
+    from zoo.metrics.classifier import classify
+    from zoo.metrics.labels import linear_probe_accuracy
+
+    figures = dict(quality(gan.generate(SAMPLES, seed=SAMPLE_SEED)))
+    reconstructions = gan.reconstruct(test[0])
+    figures["reconstruction_mse"] = float(np.mean(np.square(reconstructions - test[0])))
+    read = classify(classifier, reconstructions)[1].argmax(axis=1)
+    figures["reconstruction_digit_kept"] = float(np.mean(read == test[1]))
+    figures["probe_accuracy"] = linear_probe_accuracy(gan.encode(train[0]), train[1],
+                                                      gan.encode(test[0]), test[1], 10)
+    figures["generator_steps"] = int(gan.g_optimizer.iterations)
+    return figures
+
+
+def references(train, test):
+    """Linear probes without training: raw pixels, and the untrained bigan encoder."""
+    import zoo
+    from zoo.metrics.labels import linear_probe_accuracy
+
+    flat = lambda x: x.reshape(len(x), -1)  # noqa: E731
+    untrained = zoo.create("bigan", **zoo.get_preset("bigan_mnist").model_kwargs)
+    return {"raw pixels (784)": linear_probe_accuracy(flat(train[0]), train[1], flat(test[0]),
+                                                      test[1], 10),
+            "untrained encoder": linear_probe_accuracy(untrained.encode(train[0]), train[1],
+                                                       untrained.encode(test[0]), test[1], 10)}
+
+
+def table(results, probes):
+    rows = ["| configuration | classifier FID | precision | recall | reconstruction MSE "
+            "| digit kept in G(E(x)) | linear probe on E(x) | epochs | generator steps | minutes |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for label, r in results.items():
+        rows.append(f"| {label} | {r['fid']:.2f} | {r['precision']:.3f} | {r['recall']:.3f} | "
+                    f"{r['reconstruction_mse']:.4f} | {100 * r['reconstruction_digit_kept']:.2f}% | "
+                    f"{100 * r['probe_accuracy']:.2f}% | {r['epochs']} | {r['generator_steps']} | "
+                    f"{r['seconds'] / 60:.1f} |")
+    for label, accuracy in probes.items():
+        rows.append(f"| {label} (reference) | - | - | - | - | - | {100 * accuracy:.2f}% | - | - | - |")
+    return "\n".join(rows)
+
+
+def run(labels, minutes=None, epochs=None, seed=0, probe_examples=None):
+    """Train and measure each configuration; the probe fits on the first `probe_examples`
+    training images (all by default)."""
+    from zoo.metrics.classifier import load_classifier
+    from zoo.metrics.quality import ClassifierQuality
+
+    classifier = load_classifier("mnist")
+    train, test = _split("train"), _split("test")
+    train = tuple(part[:probe_examples] for part in train)
+    quality = ClassifierQuality(classifier, test[0])
+    results = {}
+    for label in labels:
+        gan, summary, seconds = train_preset(*CONFIGS[label], seed, minutes, epochs)
+        results[label] = dict(measure(gan, quality, classifier, train, test), seconds=seconds,
+                              epochs=summary["completed_epochs"])
+        print(f"{label}: " + ", ".join(f"{k} {v:.4f}" for k, v in results[label].items()
+                                       if isinstance(v, float)), flush=True)
+    return results, references(train, test)
+
+
+def main(argv):
+    del argv
+    check_configurations(FLAGS.configs, CONFIGS)
+    results, probes = run(FLAGS.configs, FLAGS.minutes, FLAGS.epochs, FLAGS.seed)
+    emit(table(results, probes), FLAGS.out, dict(results=results, references=probes))
+
+
+if __name__ == "__main__":
+    define_configuration_flags(CONFIGS, minutes=None)
+    flags.DEFINE_integer("epochs", None, "epochs per configuration instead of --minutes "
+                         "(default: the preset's)", lower_bound=1)
+    from zoo.cli import run_main
+
+    run_main(main)
