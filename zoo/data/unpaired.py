@@ -32,6 +32,7 @@ CYCLE_GAN_SETS = {
     "monet2photo": (1072, 6287), "apple2orange": (995, 1019),
 }
 SPLITS = ("train", "test")
+DOMAINS = ("A", "B")
 
 
 def _folder(manual_dir, name):
@@ -76,6 +77,38 @@ def _domain_from_tfds(name, split, domain, data_dir):
     return ds, builder.info.splits[tfds_split].num_examples
 
 
+def _domain(name, split, domain, data_dir, manual_dir):
+    """(one domain's uint8 images at their stored size in file order, their count)."""
+    folder = _folder(_env_dir(manual_dir, "ZOO_MANUAL_DIR"), name)
+    if folder:
+        return _domain_from_folder(folder, split, domain)
+    return _domain_from_tfds(name, split, domain, _env_dir(data_dir, "ZOO_DATA_DIR"))
+
+
+def domain_images(name, split="test", domain="A", image_size=None, manual_dir=None,
+                  data_dir=None):
+    """Every image of one domain of one split, once each and in file order, as single float32
+    images in [-1, 1] resized to `image_size` (default 256) with no jitter: what a classifier
+    of the domains, or a measure of translations, reads. The dataset's cardinality is known."""
+    if name not in CYCLE_GAN_SETS:
+        raise ZooError(f"domain images come from CycleGAN's sets ({', '.join(sorted(CYCLE_GAN_SETS))}),"
+                       f" not {name!r}")
+    if split not in SPLITS:
+        raise ZooError(f"{name} has splits {SPLITS}, not {split!r}")
+    if domain not in DOMAINS:
+        raise ZooError(f"domain must be one of {DOMAINS} (A: the first name of {name}), "
+                       f"got {domain!r}")
+    if image_size is not None and (isinstance(image_size, bool) or not isinstance(image_size, int)
+                                   or image_size < 1):
+        raise ZooError(f"image_size must be a positive integer, got {image_size!r}")
+    side = image_size or NATIVE_SIDE
+    images, _ = _domain(name, split, domain, data_dir, manual_dir)  # the cardinality says the count
+    # Through the native side first, as the training batches are, so that a classifier and a
+    # translator at the same size see the same pixels.
+    return images.map(lambda image: to_unit_range(_resize(_resize(image, NATIVE_SIDE), side)),
+                      tf.data.AUTOTUNE)
+
+
 def _resize(image, side):
     return tf.cast(tf.image.resize(image, (side, side), antialias=True), tf.uint8)
 
@@ -93,10 +126,7 @@ def unpaired_loader(name):
         if split not in SPLITS:
             raise ZooError(f"{name} has splits {SPLITS}, not {split!r}")
         side = image_size or NATIVE_SIDE
-        folder = _folder(_env_dir(manual_dir, "ZOO_MANUAL_DIR"), name)
-        domains = [(_domain_from_folder(folder, split, d) if folder else
-                    _domain_from_tfds(name, split, d, _env_dir(data_dir, "ZOO_DATA_DIR")))
-                   for d in "AB"]
+        domains = [_domain(name, split, d, data_dir, manual_dir) for d in "AB"]
         steps = max(count for _, count in domains) // batch_size
         if steps < 1:
             raise ZooError(f"{name}'s {split} split has fewer images than one batch of {batch_size}")
