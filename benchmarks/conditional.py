@@ -29,7 +29,7 @@ FLAGS = flags.FLAGS
 CONFIGS = {  # label -> (preset, overrides)
     "cgan (joint D)": ("cgan_mnist", {}),
     "cgan (projection D)": ("cgan_projection_mnist", {}),
-    "cgan (joint D, no mismatched pairs)": ("cgan_mnist", dict(mismatch_weight=0.0)),
+    "cgan (joint D) without mismatched pairs": ("cgan_mnist", dict(mismatch_weight=0.0)),
     "acgan": ("acgan_mnist", {}),
     "infogan": ("infogan_mnist", {}),
     "sgan": ("sgan_mnist", {}),
@@ -76,13 +76,13 @@ def _cell(figures, key, percent=False):
 
 def table(results):
     rows = ["| configuration | classifier FID | precision | recall | samples of their label "
-            "| worst class | InfoGAN code vs digit | test error (100 labels) | generator steps "
-            "| minutes |", "|---|---|---|---|---|---|---|---|---|---|"]
+            "| worst class | InfoGAN code vs digit | test error (100 labels) | epochs | generator steps "
+            "| minutes |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for label, r in results.items():
         rows.append(f"| {label} | {r['fid']:.2f} | {r['precision']:.3f} | {r['recall']:.3f} | "
                     f"{_cell(r, 'label_accuracy', True)} | {_cell(r, 'worst_class_accuracy', True)} | "
                     f"{_cell(r, 'code_accuracy', True)} | {_cell(r, 'test_error', True)} | "
-                    f"{r['generator_steps']} | {r['seconds'] / 60:.1f} |")
+                    f"{r['epochs']} | {r['generator_steps']} | {r['seconds'] / 60:.1f} |")
     return "\n".join(rows)
 
 
@@ -97,9 +97,9 @@ def run(labels, minutes=None, epochs=None, seed=0):
     quality = ClassifierQuality(classifier, real_images("mnist", "test"))
     results = {}
     for label in labels:
-        gan, _, seconds = train_preset(*CONFIGS[label], seed, minutes, epochs)
+        gan, summary, seconds = train_preset(*CONFIGS[label], seed, minutes, epochs)
         results[label] = dict(measure(gan, quality, classifier, test_images, test_labels),
-                              seconds=seconds)
+                              seconds=seconds, epochs=summary["completed_epochs"])
         print(f"{label}: " + ", ".join(f"{k} {v:.4f}" for k, v in results[label].items()
                                        if isinstance(v, float)), flush=True)
     return results

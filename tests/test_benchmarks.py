@@ -53,3 +53,18 @@ def test_encoders_benchmark_measures_samples_reconstructions_and_the_probe():
     assert probes["raw pixels (784)"] > 0.8  # a linear classifier of pixels reads most digits
     text = encoders.table(results, probes)
     assert text.splitlines()[2].startswith("| bigan | ") and "| raw pixels (784) (reference) |" in text
+
+
+@needs_mnist
+def test_digit_translation_benchmark_scores_the_floor_the_ceiling_and_dtn():
+    from benchmarks import digit_translation
+
+    results, reference = digit_translation.run(["identity", "embolden", "dtn"], minutes=0.003,
+                                               judge_epochs=1)
+    assert reference["ink_share_b"] > reference["ink_share_a"]
+    # Emboldening is what made domain B: as bold as B, and nearer to it than the plain digits.
+    assert abs(results["embolden"]["ink_share"] - reference["ink_share_b"]) < 0.02
+    assert results["embolden"]["fid"] < results["identity"]["fid"]
+    assert results["identity"]["digit_kept"] > 0.9 and results["dtn"]["steps"] == 1
+    text = digit_translation.table(results, reference)
+    assert text.splitlines()[2].startswith("| identity | ") and "Judge: " in text
