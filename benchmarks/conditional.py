@@ -2,6 +2,7 @@
 
     python -m benchmarks.conditional --minutes=15 --out=benchmarks/results/conditional_mnist.md
     python -m benchmarks.conditional --configs=sgan --epochs=50     # the run, not a time budget
+    python -m benchmarks.conditional --shipped=cgan_mnist           # a shipped preset as it is
 
 Trains each configuration (its `<name>_mnist` preset) for `--minutes` of training time (or
 `--epochs`), then measures, against the 10,000 MNIST test images:
@@ -44,7 +45,8 @@ def measure(gan, quality, classifier, test_images, test_labels):
     from zoo.metrics.classifier import classify
     from zoo.metrics.labels import best_matching_accuracy, label_accuracy
 
-    figures = {"generator_steps": int(gan.g_optimizer.iterations)}
+    trained_here = getattr(gan, "g_optimizer", None) is not None  # not a loaded preset
+    figures = {"generator_steps": int(gan.g_optimizer.iterations) if trained_here else None}
     if gan.registered_name == "infogan":
         rng = np.random.default_rng(SAMPLE_SEED)
         drawn = np.arange(SAMPLES) % gan.categories
@@ -82,11 +84,16 @@ def table(results):
         rows.append(f"| {label} | {r['fid']:.2f} | {r['precision']:.3f} | {r['recall']:.3f} | "
                     f"{_cell(r, 'label_accuracy', True)} | {_cell(r, 'worst_class_accuracy', True)} | "
                     f"{_cell(r, 'code_accuracy', True)} | {_cell(r, 'test_error', True)} | "
-                    f"{r['epochs']} | {r['generator_steps']} | {r['seconds'] / 60:.1f} |")
+                    f"{r['epochs']} | {r['generator_steps'] or '-'} | "
+                    f"{'-' if r['seconds'] is None else format(r['seconds'] / 60, '.1f')} |")
     return "\n".join(rows)
 
 
-def run(labels, minutes=None, epochs=None, seed=0):
+def run(labels, minutes=None, epochs=None, seed=0, shipped=()):
+    """Train and measure each configuration of `labels`; measure each preset of `shipped`
+    as it ships (its epochs from the preset)."""
+    import zoo
+
     from zoo.metrics.classifier import load_classifier
     from zoo.metrics.quality import ClassifierQuality, real_images
     from zoo.data import load
@@ -102,13 +109,18 @@ def run(labels, minutes=None, epochs=None, seed=0):
                               seconds=seconds, epochs=summary["completed_epochs"])
         print(f"{label}: " + ", ".join(f"{k} {v:.4f}" for k, v in results[label].items()
                                        if isinstance(v, float)), flush=True)
+    for name in shipped:
+        results[f"{name} (shipped)"] = dict(
+            measure(zoo.load(name), quality, classifier, test_images, test_labels),
+            seconds=None, epochs=zoo.get_preset(name).train["epochs"])
     return results
 
 
 def main(argv):
     del argv
     check_configurations(FLAGS.configs, CONFIGS)
-    results = run(FLAGS.configs, FLAGS.minutes, FLAGS.epochs, FLAGS.seed)
+    configs = FLAGS.configs if FLAGS["configs"].present or not FLAGS.shipped else []
+    results = run(configs, FLAGS.minutes, FLAGS.epochs, FLAGS.seed, FLAGS.shipped)
     emit(table(results), FLAGS.out, results)
 
 
@@ -116,6 +128,8 @@ if __name__ == "__main__":
     define_configuration_flags(CONFIGS, minutes=None)
     flags.DEFINE_integer("epochs", None, "epochs per configuration instead of --minutes "
                          "(default: the preset's)", lower_bound=1)
+    flags.DEFINE_list("shipped", [], "shipped presets to measure as they are (alone, unless "
+                      "--configs is given too)")
     from zoo.cli import run_main
 
     run_main(main)

@@ -13,7 +13,7 @@ import zoo
 from tests.conftest import REPO, needs_mnist
 from tiny import TINY_CONFIGS
 
-SHIPPED = ["dcgan_mnist", "gan_mnist"]
+SHIPPED = ["cgan_mnist", "dcgan_mnist", "gan_mnist"]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -82,3 +82,16 @@ def test_dcgan_mnist_scores_are_what_a_fresh_measurement_gives():
     assert fresh["fid"] == pytest.approx(recorded["classifier_fid"], rel=1e-3)
     assert fresh["precision"] == pytest.approx(recorded["precision"], abs=1e-3)
     assert fresh["recall"] == pytest.approx(recorded["recall"], abs=1e-3)
+
+
+@needs_mnist
+def test_shipped_cgan_mnist_draws_the_digit_it_is_asked_for():
+    """Its recorded label accuracy (benchmarks.conditional --shipped=cgan_mnist), measured
+    again on 1,000 samples, a hundred of each digit."""
+    from zoo.metrics.classifier import classify, load_classifier
+
+    labels = np.arange(1000) % 10
+    samples = zoo.load("cgan_mnist").generate(1000, seed=1, labels=labels)
+    read = classify(load_classifier("mnist"), samples)[1].argmax(axis=1)
+    recorded = zoo.get_preset("cgan_mnist").metadata["scores"]["label_accuracy"]
+    assert np.mean(read == labels) == pytest.approx(recorded, abs=0.01)
