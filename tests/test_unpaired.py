@@ -58,6 +58,7 @@ def test_without_the_folder_and_a_network_it_says_where_to_put_it(tmp_path, monk
 
 # ---------------------------------------------------------------------- CycleGAN
 from tiny import TINY_CONFIGS  # noqa: E402
+from zoo.registry import get_model_class  # noqa: E402
 from zoo.core.translation import HistoryPool  # noqa: E402
 
 
@@ -103,32 +104,39 @@ SERVE_TRANSLATIONS = """
 import sys, numpy as np, tensorflow as tf
 loaded = tf.saved_model.load(sys.argv[1])
 images = np.load(sys.argv[2])
-out = {name: loaded.signatures[name](images=tf.constant(images))["images"].numpy()
-       for name in ("a2b", "b2a", "serving_default")}
 pixels = ((images + 1) * 127.5).round().astype(np.uint8)
-out["a2b_uint8"] = loaded.signatures["a2b_uint8"](images=tf.constant(pixels))["images"].numpy()
+out = {name: loaded.signatures[name](images=tf.constant(pixels if name.endswith("_uint8") else images))
+       ["images"].numpy() for name in loaded.signatures}
 np.savez(sys.argv[3], **out)
 """
 
+TRANSLATION_MODELS = sorted(name for name in TINY_CONFIGS
+                            if get_model_class(name).data_needs == "pairs")
 
-def test_export_serves_both_directions_in_a_fresh_process(tmp_path):
+
+@pytest.mark.parametrize("name", TRANSLATION_MODELS)
+def test_export_serves_every_direction_in_a_fresh_process(name, tmp_path):
     import subprocess
     import sys
 
-    gan = zoo.create("cyclegan", **TINY_CONFIGS["cyclegan"])
-    path = zoo.export(gan, str(tmp_path), name="tiny_cyclegan")
-    images = np.random.default_rng(1).uniform(-1, 1, (3, 16, 16, 3)).astype("float32")
+    gan = zoo.create(name, **TINY_CONFIGS[name])
+    path = zoo.export(gan, str(tmp_path), name=f"tiny_{name}")
+    images = np.random.default_rng(1).uniform(-1, 1, (3,) + gan.image_shape).astype("float32")
     np.save(tmp_path / "images.npy", images)
     subprocess.run([sys.executable, "-c", SERVE_TRANSLATIONS, path, str(tmp_path / "images.npy"),
                     str(tmp_path / "out.npz")], check=True,
                    env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     served = np.load(tmp_path / "out.npz")
-    np.testing.assert_allclose(served["a2b"], gan.translate(images, "a2b"), atol=1e-5)
-    np.testing.assert_allclose(served["b2a"], gan.translate(images, "b2a"), atol=1e-5)
-    np.testing.assert_array_equal(served["serving_default"], served["a2b"])
+    directions = list(gan.translators())
+    assert sorted(served.files) == sorted(directions + [f"{d}_uint8" for d in directions]
+                                          + ["serving_default"])
     pixels = ((images + 1) * 127.5).round().astype(np.uint8)
-    assert served["a2b_uint8"].dtype == np.uint8
-    assert np.abs(served["a2b_uint8"].astype(int) - gan.translate(pixels, "a2b").astype(int)).max() <= 1
+    for direction in directions:
+        np.testing.assert_allclose(served[direction], gan.translate(images, direction), atol=1e-5)
+        assert served[f"{direction}_uint8"].dtype == np.uint8
+        assert np.abs(served[f"{direction}_uint8"].astype(int)
+                      - gan.translate(pixels, direction).astype(int)).max() <= 1
+    np.testing.assert_array_equal(served["serving_default"], served["a2b"])
 
 
 def test_translate_checks_its_input_and_generate_says_to_translate():
