@@ -95,7 +95,7 @@ def folder(tmp_path_factory):
 def trained(folder, tmp_path_factory):
     """A classifier of the miniature's domains at 16x16, trained through the command line."""
     out = tmp_path_factory.mktemp("classifier")
-    classifiers.main(["--dataset=horse2zebra", "--image_size=16", "--epochs=8", "--batch_size=5",
+    classifiers.main(["--dataset=horse2zebra", "--image_size=16", "--epochs=30", "--batch_size=5",
                       f"--manual_dir={folder}", f"--out={out}"])
     return out
 
