@@ -66,6 +66,7 @@ class TranslationGAN(BaseGAN):
     (the history pool of each discriminator; 0 turns it off)."""
 
     data_needs = "pairs"
+    judged_domains = "ab"  # the domains with a discriminator, each with its own history pool
 
     def __init__(self, image_shape=(256, 256, 3), pool_size=50, **kwargs):
         for unused in NO_MEANING:
@@ -79,7 +80,7 @@ class TranslationGAN(BaseGAN):
         self.pool_size = int(pool_size)
         super().__init__(latent_dim=1, **kwargs)
         self.pools = {domain: HistoryPool(self.pool_size, self.image_shape, self.noise)
-                      for domain in "ab"}
+                      for domain in self.judged_domains}
 
     # ----------------------------------------------------------------- networks
     def build_translator(self, name):

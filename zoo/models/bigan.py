@@ -20,7 +20,6 @@ import tensorflow as tf
 from keras import layers
 
 from zoo.core import StandardGAN
-from zoo.core.base import refuse_options
 from zoo.core.encoding import EncodingMixin
 from zoo.networks import dcgan_discriminator, dense_head, joint_discriminator
 from zoo.registry import Preset, register_model, register_preset
@@ -36,13 +35,9 @@ class BiGAN(EncodingMixin, StandardGAN):
     """Args: StandardGAN's (images only). The input-gradient penalties, packing and unrolling
     have no meaning for a discriminator of pairs and are refused."""
 
-    def __init__(self, image_shape=(28, 28, 1), latent_dim=50, pack=1, gradient_penalty=0.0,
-                 r1_gamma=0.0, unrolled_steps=0, **kwargs):
-        self.check_image_shape(image_shape)
-        refuse_options("bigan's discriminator judges (image, code) pairs",
-                       pack=pack != 1,
-                       gradient_penalty=gradient_penalty, r1_gamma=r1_gamma,
-                       unrolled_steps=unrolled_steps)
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=50, **kwargs):
+        self.check_encoder_options(image_shape, "bigan's discriminator judges (image, code) pairs",
+                                   kwargs)
         super().__init__(image_shape=image_shape, latent_dim=latent_dim, **kwargs)
         self.encoder = dcgan_discriminator(self.image_shape, self.base_filters,
                                            outputs=self.latent_dim, name="encoder")

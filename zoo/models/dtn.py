@@ -53,6 +53,8 @@ class DTN(TranslationGAN):
     """Args (beyond TranslationGAN's): encoder (f: "mnist" or None), base_filters (of g and
     the discriminator), constancy_weight (alpha), identity_weight (beta)."""
 
+    judged_domains = "b"  # one way: only the target domain has a discriminator
+
     def __init__(self, image_shape=(28, 28, 1), encoder="mnist", base_filters=64,
                  constancy_weight=15.0, identity_weight=15.0, pool_size=0, **kwargs):
         if encoder not in ENCODERS:

@@ -23,7 +23,6 @@ import tensorflow as tf
 
 from zoo import losses
 from zoo.core import StandardGAN
-from zoo.core.base import refuse_options
 from zoo.core.encoding import EncodingMixin
 from zoo.errors import ZooError
 from zoo.networks import dcgan_discriminator, dense_head, gaussian_encoder
@@ -40,13 +39,9 @@ class VAEGAN(EncodingMixin, StandardGAN):
 
     losses_per_network = True
 
-    def __init__(self, image_shape=(28, 28, 1), latent_dim=32, feature_weight=1e-2, pack=1,
-                 gradient_penalty=0.0, r1_gamma=0.0, unrolled_steps=0, **kwargs):
-        self.check_image_shape(image_shape)
-        refuse_options("vaegan's discriminator also measures reconstructions",
-                       pack=pack != 1,
-                       gradient_penalty=gradient_penalty, r1_gamma=r1_gamma,
-                       unrolled_steps=unrolled_steps)
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=32, feature_weight=1e-2, **kwargs):
+        self.check_encoder_options(image_shape,
+                                   "vaegan's discriminator also measures reconstructions", kwargs)
         if not feature_weight >= 0:
             raise ZooError(f"feature_weight must be >= 0, got {feature_weight!r}")
         self.feature_weight = float(feature_weight)
