@@ -1,4 +1,7 @@
-"""MirroredStrategy on 2 logical CPU devices (set up in conftest.py)."""
+"""MirroredStrategy on 2 logical CPU devices (set up in conftest.py): every registered model's
+step on 2 replicas equals its step on one device over the same global batch."""
+
+import threading
 
 import numpy as np
 import pytest
@@ -7,77 +10,113 @@ import keras
 
 import zoo
 from conftest import two_replica_strategy
-from tiny import TINY_CONFIGS
+from tiny import TINY_CONFIGS, tiny_batch
 
-GLOBAL_BATCH = 8
-STEPS = 2
+MINIBATCH = 8  # examples per discriminator update, across both replicas
+
+# Randomness that is not drawn from the model's noise stream, turned off so that both runs
+# see the same thing: dropout (gan) and sgan's Gaussian noise layers.
+DETERMINISTIC = {"gan": dict(input_dropout=0.0, dropout=0.0),
+                 "sgan": dict(input_noise=0.0, hidden_noise=0.0)}
+
+# Beyond each model's tiny configuration: remedies and schedules that touch the step.
+EXTRA_CASES = [
+    ("dcgan", dict(d_steps=2)),
+    ("dcgan", dict(loss="hinge")),
+    ("wgan", dict(pack=2, clip_value=None, d_steps=1)),  # packing
+    ("dcgan", dict(r1_gamma=1.0, minibatch_stddev=True, spectral_norm=True)),
+    ("cyclegan", dict(pool_size=2)),  # the history pool fills up and starts swapping
+]
 
 
-def _pinned(gan, table):
-    """Make the noise a function of each example's position in the global batch, so that a
-    2-replica step and a 1-device step see the same z for the same example."""
+class GlobalBatchNoise:
+    """Stands in for a model's noise stream (tf.random.Generator): each draw is made for the
+    global batch from a seed fixed by its order in the step, and each replica takes its own
+    rows of it. So a replica's example i gets the noise that the same example gets on one
+    device, whatever the draw: latents, reparameterised codes, gradient-penalty weights, pool
+    swaps, mismatched labels. Every draw's first axis is the batch."""
 
-    def sample_latent(batch_size):
-        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-        start = tf.cast(replica, tf.int32) * batch_size
-        return tf.gather(table, start + tf.range(batch_size))
+    def __init__(self):
+        self._order = threading.local()  # a step traced per replica runs in its own thread
 
-    gan.sample_latent = sample_latent
+    def _draw(self, sample, shape, **kwargs):
+        context = tf.distribute.get_replica_context()
+        replicas, replica = context.num_replicas_in_sync, context.replica_id_in_sync_group
+        index = getattr(self._order, "draws", 0)
+        self._order.draws = index + 1
+        shape = tf.cast(tf.convert_to_tensor(shape), tf.int32)
+        drawn = sample(tf.concat([shape[:1] * replicas, shape[1:]], 0), seed=[index, 17], **kwargs)
+        start = tf.cast(replica, tf.int32) * shape[0]
+        return drawn[start:start + shape[0]]
+
+    def normal(self, shape, dtype=tf.float32):
+        return self._draw(tf.random.stateless_normal, shape, dtype=dtype)
+
+    def uniform(self, shape, minval=0, maxval=None, dtype=tf.float32):
+        return self._draw(tf.random.stateless_uniform, shape, minval=minval, maxval=maxval,
+                          dtype=dtype)
+
+
+def _with_global_batch_noise(gan):
+    noise = GlobalBatchNoise()
+    gan.noise = noise
+    for pool in getattr(gan, "pools", {}).values():
+        pool.noise = noise
+    # Plain SGD: its update is proportional to the gradient, so a loss scaled to the wrong
+    # batch size shows up in the weights (Adam would normalise it away).
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.01), g_optimizer=keras.optimizers.SGD(0.01))
     return gan
 
 
-def _compile_with_sgd(gan):
-    # Plain SGD: its update is proportional to the gradient, so a loss scaled to the wrong
-    # batch size shows up in the weights (Adam would normalise it away).
-    gan.compile(d_optimizer=keras.optimizers.SGD(0.1), g_optimizer=keras.optimizers.SGD(0.1))
+def _single_device_order(batch, steps, d_steps):
+    """Each replica splits its half of a fit batch into d_steps minibatches; order the
+    one-device fit batches so that their minibatch k holds both replicas' minibatch k."""
+    def reorder(array):
+        parts = array.reshape((steps, 2, d_steps, -1) + array.shape[1:])
+        return parts.swapaxes(1, 2).reshape(array.shape)
+    return tf.nest.map_structure(reorder, batch)
 
 
-@pytest.mark.parametrize("name, extra", [
-    ("dcgan", {}), ("dcgan", dict(d_steps=2)), ("gan", dict(input_dropout=0.0, dropout=0.0)),
-    # Weight clipping (a constraint applied by the optimizer), n_critic = 5, packing.
-    ("wgan", {}), ("lsgan", {}), ("dcgan", dict(loss="hinge")),
-    ("wgan", dict(pack=2, clip_value=None, d_steps=1)),
-    # Labelled batches (x, y): the labels split with the images.
-    ("acgan", {})])
-def test_two_replicas_train_like_one_device(name, extra):
-    kwargs = {**TINY_CONFIGS[name], **extra}
-    rng = np.random.default_rng(0)
-    reference = zoo.create(name, **kwargs)
-    table = tf.constant(rng.standard_normal((GLOBAL_BATCH, reference.latent_dim)), tf.float32)
-    fit_batch = GLOBAL_BATCH * reference.d_steps
-    images = rng.uniform(-1, 1, (STEPS * fit_batch,) + reference.sample_shape).astype("float32")
-    # Under the strategy each replica splits its half of the batch into d_steps minibatches;
-    # order the single-device batch so that its minibatches hold the same examples.
-    if reference.data_needs == "labels":
-        labels = rng.integers(0, reference.num_classes, len(images)).astype("int32")
-        data = tf.data.Dataset.from_tensor_slices((images, labels)).batch(fit_batch)
-    else:
-        data = tf.data.Dataset.from_tensor_slices(images).batch(fit_batch)
-    _compile_with_sgd(_pinned(reference, table))
+def _networks(gan):
+    return {**gan.generator_networks(), "discriminator": gan.discriminator}
+
+
+def _dataset(batch, steps):
+    return tf.data.Dataset.from_tensor_slices(batch).batch(
+        len(tf.nest.flatten(batch)[0]) // steps)
+
+
+@pytest.mark.parametrize("name, extra", [(name, {}) for name in zoo.list_models()] + EXTRA_CASES,
+                         ids=lambda value: value if isinstance(value, str) else
+                         ",".join(f"{k}={v}" for k, v in value.items()) or "tiny")
+def test_two_replicas_train_like_one_device(name, extra, steps=2):
+    kwargs = {**TINY_CONFIGS[name], **DETERMINISTIC.get(name, {}), **extra}
+    reference = _with_global_batch_noise(zoo.create(name, **kwargs))
+    batch = tiny_batch(reference, size=steps * MINIBATCH * reference.d_steps, seed=1)
     with two_replica_strategy().scope():
-        mirrored = _pinned(zoo.create(name, **kwargs), table)
-        _compile_with_sgd(mirrored)
+        mirrored = _with_global_batch_noise(zoo.create(name, **kwargs))
     mirrored.set_weights(reference.get_weights())
+    initial = {key: [w.numpy() for w in network.weights]
+               for key, network in _networks(reference).items()}
 
-    if reference.d_steps > 1:
-        half = fit_batch // 2
-        per_replica = images.reshape(STEPS, 2, reference.d_steps, half // reference.d_steps,
-                                     *reference.sample_shape)
-        single = per_replica.transpose(0, 2, 1, 3, *range(4, per_replica.ndim))
-        reference_data = tf.data.Dataset.from_tensor_slices(
-            single.reshape(images.shape)).batch(fit_batch)
-    else:
-        reference_data = data
-    expected = reference.fit(reference_data, epochs=1, verbose=0).history
-    got = mirrored.fit(data, epochs=1, verbose=0).history
+    expected = reference.fit(_dataset(_single_device_order(batch, steps, reference.d_steps), steps),
+                             epochs=1, verbose=0).history
+    got = mirrored.fit(_dataset(batch, steps), epochs=1, verbose=0).history
     assert mirrored.distribute_strategy.num_replicas_in_sync == 2
-    for key in ("d_loss", "g_loss"):
-        np.testing.assert_allclose(got[key], expected[key], rtol=1e-4, err_msg=key)
-    for network in ("generator", "discriminator"):
-        before = getattr(reference, network)
-        after = getattr(mirrored, network)
-        for a, b in zip(before.weights, after.weights):
-            np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5, err_msg=f"{network} {a.path}")
+    assert set(got) == set(expected)
+    for key in expected:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-4, atol=1e-6, err_msg=key)
+    for network_name, network in _networks(reference).items():
+        twin = _networks(mirrored)[network_name]
+        changes = [np.abs(w.numpy() - w0).max() for w, w0 in zip(network.weights, initial[network_name])]
+        assert max(changes) > 0, f"the steps left {network_name} as it was: nothing compared"
+        for a, b, change in zip(network.weights, twin.weights, changes):
+            # Sums taken in another order differ in the last bits, and the steps carry that on
+            # (to 1e-5 where a gradient is 0 but for rounding: a bias ahead of instance norm);
+            # a loss scaled for the wrong batch size, or a statistic of the wrong batch, would
+            # be off by a large share of what the steps changed, not by 0.1% of it.
+            np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=0, atol=1e-5 + 1e-3 * change,
+                                       err_msg=f"{network_name} {a.path}")
 
 
 def test_replicas_draw_different_noise():

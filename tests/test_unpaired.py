@@ -76,6 +76,22 @@ def test_history_pool_fills_then_swaps_about_half_for_older_images():
     assert set(pool.images.numpy().ravel()) <= set(range(1, 5)) | set(100.0 + np.arange(50))
 
 
+class _AlwaysZero:
+    """A noise stream whose draws are all 0: every image swaps, every swap picks slot 0."""
+
+    @staticmethod
+    def uniform(shape, minval=0, maxval=None, dtype=tf.float32):
+        return tf.zeros(shape, dtype)
+
+
+def test_history_pool_keeps_the_last_of_images_bound_for_one_slot():
+    pool = HistoryPool(1, (1, 1, 1), _AlwaysZero())
+    pool.query(tf.ones((1, 1, 1, 1)))  # fills the pool with 1
+    shown = pool.query(tf.reshape(tf.constant([5.0, 6.0, 7.0, 8.0]), (4, 1, 1, 1)))
+    np.testing.assert_array_equal(shown.numpy().ravel(), [1, 1, 1, 1])  # all swapped for the old
+    assert pool.images.numpy().ravel().tolist() == [8.0]  # as if taken in one at a time
+
+
 def test_cyclegan_generator_loss_is_adversarial_plus_cycle_plus_identity():
     from zoo.models.cyclegan import ADVERSARIAL_WEIGHT
 

@@ -3,6 +3,9 @@
 import keras
 from keras import layers, ops
 
+from zoo import replicas
+
+
 def dcgan_init():
     """DCGAN (Radford et al. 2016): "all weights were initialized from a zero-centered Normal
     distribution with standard deviation 0.02".
@@ -49,11 +52,13 @@ class MinibatchStdDev(layers.Layer):
     """Appends the minibatch's mean standard deviation as one more feature (Karras et al. 2018).
 
     Lets the discriminator see the spread of a batch, so a generator that collapses to few
-    modes, or shrinks its variance, is told apart from the data.
+    modes, or shrinks its variance, is told apart from the data. The batch is the global one
+    under a distribution strategy.
     """
 
     def call(self, x):
-        std = ops.sqrt(ops.var(x, axis=0) + 1e-8)
+        mean = replicas.global_mean(x)
+        std = ops.sqrt(replicas.global_mean(ops.square(x - mean)) + 1e-8)
         mean_std = ops.mean(std)
         feature = ops.ones_like(x[..., :1]) * mean_std
         return ops.concatenate([x, feature], axis=-1)

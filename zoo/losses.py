@@ -18,6 +18,7 @@ import collections
 
 import tensorflow as tf
 
+from zoo import replicas
 from zoo.errors import ZooError
 
 
@@ -177,18 +178,20 @@ def ebgan_generator_loss(fake_energy):
 
 def pull_away_term(embeddings):
     """EBGAN's repelling regulariser, per example: the mean squared cosine similarity of each
-    example's embedding with the other examples' in the batch.
+    example's embedding with the other examples' in the batch (the global batch under a
+    distribution strategy).
 
     Its mean over the batch is Zhao et al.'s f_PT = 1/(N(N-1)) sum_{i != j} cos^2(s_i, s_j):
     small when the embeddings point in different directions, i.e. when G does not collapse.
-    Under a distribution strategy the batch is each replica's share.
     """
     flat = tf.reshape(embeddings, [tf.shape(embeddings)[0], -1])
     unit = tf.math.l2_normalize(flat, axis=1)
-    cosine_squared = tf.square(tf.matmul(unit, unit, transpose_b=True))
-    n = tf.cast(tf.shape(flat)[0], flat.dtype)
-    # Drop the diagonal (each example's cosine with itself is 1).
-    return (tf.reduce_sum(cosine_squared, axis=1) - tf.linalg.diag_part(cosine_squared)) / tf.maximum(n - 1.0, 1.0)
+    everyone = replicas.gather(unit)
+    cosine_squared = tf.square(tf.matmul(unit, everyone, transpose_b=True))
+    # Each example's cosine with itself (1, or 0 for a zero embedding) is not a pair.
+    with_itself = tf.square(tf.reduce_sum(tf.square(unit), axis=1))
+    n = tf.cast(tf.shape(everyone)[0], flat.dtype)
+    return (tf.reduce_sum(cosine_squared, axis=1) - with_itself) / tf.maximum(n - 1.0, 1.0)
 
 
 # ------------------------------------------------------------------ penalties on D's input gradient

@@ -9,8 +9,9 @@ the base class's optimizers, checkpoints and step work on both at once. There is
 
 The discriminators see generated images through a history pool (Shrivastava et al. 2017, as
 CycleGAN uses it): once full, each new image has an even chance of being swapped for one
-generated earlier, so D does not forget the generator's past mistakes. Each replica keeps
-its own pool under a distribution strategy.
+generated earlier, so D does not forget the generator's past mistakes. Under a distribution
+strategy the pool is one pool of the global batch, kept alike on every replica: a step on N
+replicas treats the pool as a step on one device over the same global batch does.
 """
 
 import collections
@@ -19,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 
+from zoo import replicas
 from zoo.core.base import BaseGAN
 from zoo.data.images import to_unit_range
 from zoo.errors import ZooError
@@ -46,19 +48,30 @@ class HistoryPool:
         """What D sees in place of `images`; the pool takes in the new ones it keeps."""
         if not self.size:
             return images
+        # Every replica runs the pool on the whole global batch, with the draws of all replicas,
+        # so all copies of the pool stay alike; each replica then takes its own rows back.
+        local = tf.shape(images)[0]
+        images = replicas.gather(images)
+        coin = replicas.gather(self.noise.uniform([local]))
+        pick = replicas.gather(self.noise.uniform([local], 0, self.size, dtype=tf.int32))
         n = tf.shape(images)[0]
         position = self.filled + tf.range(n)
         filling = position < self.size
-        swap = tf.logical_and(tf.logical_not(filling), self.noise.uniform([n]) < 0.5)
-        slot = tf.where(filling, position,
-                        self.noise.uniform([n], 0, self.size, dtype=tf.int32))
+        swap = tf.logical_and(tf.logical_not(filling), coin < 0.5)
+        slot = tf.where(filling, position, pick)
         older = tf.gather(self.images, tf.minimum(slot, self.size - 1))
         shown = tf.where(swap[:, None, None, None], older, images)
         stored = tf.logical_or(filling, swap)
+        # Two new images bound for one slot: the later keeps it, as if the batch were taken in
+        # one at a time (a scatter with repeated indices would leave the winner to chance).
+        later = tf.range(n)[None, :] > tf.range(n)[:, None]
+        overwritten = tf.reduce_any(
+            (slot[:, None] == slot[None, :]) & stored[None, :] & later, axis=1)
+        stored = tf.logical_and(stored, tf.logical_not(overwritten))
         self.images.assign(tf.tensor_scatter_nd_update(
             self.images, tf.boolean_mask(slot, stored)[:, None], tf.boolean_mask(images, stored)))
         self.filled.assign(tf.minimum(self.filled + n, self.size))
-        return shown
+        return replicas.own_rows(shown, local)
 
 
 class TranslationGAN(BaseGAN):

@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from zoo import replicas
 from zoo.core.base import BaseGAN
 from zoo.errors import ZooError
 from zoo.networks import mlp_generator
@@ -99,13 +100,13 @@ class SemiSupervisedGAN(BaseGAN):
         return unsupervised + self.supervised_weight * tf.reduce_mean(supervised)
 
     def generator_loss(self, fake):
-        """Feature matching, ||E f(x) - E f(G(z))||^2 over the batch (each replica's, under a
+        """Feature matching, ||E f(x) - E f(G(z))||^2 over the batch (the global batch under a
         distribution strategy), given to every example."""
         images, unlabelled = fake
         _, fake_features = self.run_discriminator(images)
         _, real_features = self.run_discriminator(unlabelled)
-        gap = tf.reduce_sum(tf.square(tf.reduce_mean(tf.stop_gradient(real_features), axis=0)
-                                      - tf.reduce_mean(fake_features, axis=0)))
+        gap = tf.reduce_sum(tf.square(replicas.global_mean(tf.stop_gradient(real_features))
+                                      - replicas.global_mean(fake_features)))
         return tf.fill(tf.shape(images)[:1], gap)
 
     def classify(self, images, batch_size=1000):
