@@ -25,7 +25,6 @@ import math
 import os
 import shutil
 import sys
-import tempfile
 import time
 
 import keras
@@ -142,11 +141,25 @@ def make_strategy(distribute):
 
 
 def _is_chief(strategy):
-    """The worker that keeps files: the chief, else worker 0 (TensorFlow's multi-worker guide)."""
+    """The worker that keeps files: the chief, else worker 0 where the cluster names no chief
+    (TensorFlow's multi-worker guide)."""
     resolver = getattr(strategy, "cluster_resolver", None)
     if resolver is None or resolver.task_type is None:
         return True
-    return resolver.task_type == "chief" or (resolver.task_type == "worker" and resolver.task_id == 0)
+    if resolver.task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
+
+
+def _own_folder(path, strategy, chief):
+    """Where this worker writes what `path` would hold: `path` itself on the chief. Another
+    worker writes the same files (every worker runs the same saving code) to a folder of its
+    own beside it, which it also restores from after a restart (BackupAndRestore)."""
+    if chief or path is None:
+        return path
+    resolver = strategy.cluster_resolver
+    return f"{os.path.normpath(path)}.{resolver.task_type}_{resolver.task_id}"
 
 
 def _check_output_dir(path, resume, settings_record):
@@ -416,9 +429,10 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                           "preset": preset if keeps_preset else None,
                           "defaults_from": preset, "model_kwargs": model_kwargs, "train": settings,
                           "command": " ".join(sys.argv)})
-    # Only the chief keeps files; other workers write to throwaway folders (TF's guide).
+    # Only the chief keeps files; other workers write to folders of their own (TF's guide).
     output_dir, previous_record = _check_output_dir(
-        output_dir if chief else tempfile.mkdtemp(), resume, record)
+        _own_folder(output_dir, strategy, chief), resume, record)
+    export_dir = _own_folder(export_dir, strategy, chief)
 
     replicas = strategy.num_replicas_in_sync
     if settings["batch_size"] % replicas:
@@ -447,6 +461,12 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                 data_dir=data_dir, manual_dir=manual_dir)
             train_data = semi_supervised.with_labelled_batches(
                 train_data, images, labels, settings["batch_size"] * gan.d_steps, seed=seed)
+        # Across workers, each keeps its share of every global batch (DATA): sharding by files
+        # would leave a worker without data where a source has fewer files than workers (tfds'
+        # MNIST is one file). A partition only when every worker shuffles alike: pass a seed.
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        train_data = train_data.with_options(options)
         if spec.kind == "unpaired":  # the test images each epoch's picture translates
             pairs = list(spec.loader(split="test", batch_size=1, image_size=settings["image_size"],
                                      shuffle=False, data_dir=data_dir, manual_dir=manual_dir).take(8))
