@@ -135,6 +135,11 @@ def test_mixed_precision_trains_finite_and_leaves_the_global_policy_alone(precis
     assert all(np.isfinite(summary["history"][k][0]) for k in ("d_loss", "g_loss"))
     samples = gan.generate(4, seed=0)
     assert samples.dtype == np.float32 and np.isfinite(samples).all()
+    # The export serves float32 whatever the policy the generator computes in.
+    served = tf.saved_model.load(summary["export"]).signatures["seeds"](seeds=tf.constant([0], tf.int64))
+    (output,) = served.values()
+    assert output.dtype == tf.float32
+    np.testing.assert_allclose(output.numpy(), gan.generate(1, seed=0), atol=1e-6)
 
 
 def test_mirrored_training_runs_the_preset_with_two_replicas(tmp_path):
