@@ -20,6 +20,10 @@ setup(
         "absl-py",
         "matplotlib",
     ],
-    extras_require={"test": ["pytest"]},
+    extras_require={
+        # Warm-up files in exports, gRPC requests (zoo.client).
+        "serving": ["tensorflow-serving-api>=2.16"],
+        "test": ["pytest", "tensorflow-serving-api>=2.16"],
+    },
     entry_points={"console_scripts": ["zoo-train=train:run"]},
 )

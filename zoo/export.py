@@ -3,7 +3,9 @@
     python -m zoo.export --run runs/demo --out exports/
     python -m zoo.export --preset dcgan_mnist --out exports/
 
-Prints the versioned path written. In Python, call `zoo.export(gan, "exports/")`, which is
+Prints the versioned path written, and (re)writes `<out>/models.config`, TF Serving's
+--model_config_file for every model under `<out>` (`--config_base_path=/models` writes the
+paths as a docker container sees the folder mounted there). In Python, call `zoo.export(gan, "exports/")`, which is
 `zoo.serving.export`: this module is only the command line, and importing it would replace
 the function `zoo.export` with the module.
 """
@@ -25,10 +27,11 @@ def main(argv):
     if bool(FLAGS.run) == bool(FLAGS.preset):
         raise ZooError("pass exactly one of --run=RUN_DIR or --preset=NAME")
     from zoo.saving import load
-    from zoo.serving import export
+    from zoo.serving import export, write_models_config
 
     gan = load(FLAGS.run or FLAGS.preset)
     print(export(gan, FLAGS.out, name=FLAGS.name or FLAGS.preset))  # else the model's name
+    write_models_config(FLAGS.out, FLAGS.config_base_path)
 
 
 if __name__ == "__main__":
@@ -37,6 +40,8 @@ if __name__ == "__main__":
     flags.DEFINE_string("out", "exports", "export base directory")
     flags.DEFINE_string("name", None, "model name in the export path (default: the preset's, "
                         "or the name the model was trained under)")
+    flags.DEFINE_string("config_base_path", None, "the export folder as the server sees it, "
+                        "for the paths in models.config (default: --out's absolute path)")
     from zoo.cli import run_main
 
     run_main(main)

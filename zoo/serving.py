@@ -10,17 +10,33 @@ Conditional models take `label` int64 [None] beside `z` or `seeds` (a label outs
 [0, num_classes) is an InvalidArgument error). Models whose samples are not images (the toys)
 name the output `samples`.
 
+Inputs are checked in the graph, so a wrong request gets an InvalidArgument error that says
+what was expected, wherever it comes from (TF Serving feeds the graph without checking shapes
+against the signature): the signatures take any size on every axis, and the graph checks the
+sizes the model needs (z's width, an image's side) and that all inputs hold as many rows.
+
+Beside the model, `assets.extra/tf_serving_warmup_requests` holds one request per signature
+(PredictionLog protos), so that a server runs each signature once before its first client
+(written when the optional tensorflow-serving-api is installed: `pip install ".[serving]"`).
+`write_models_config` writes the `models.config` that serves every model of an export folder
+from one server.
+
     python -m zoo.export --run runs/demo --out exports/     (zoo/export.py is that command)
 """
 
+import logging
 import os
 import shutil
 import tempfile
 
+import numpy as np
 import tensorflow as tf
 import keras
 
 from zoo.errors import ZooError
+
+WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
+MODELS_CONFIG = "models.config"
 
 
 def output_key(gan):
@@ -56,14 +72,90 @@ def export(gan, export_dir, name=None, version=None):
 
     archive = keras.export.ExportArchive()
     archive.track(gan.generator)
-    for endpoint, (function, signature) in gan.serving_endpoints(serve).items():
-        archive.add_endpoint(endpoint, function, input_signature=signature)
+    endpoints = gan.serving_endpoints(serve)
+    for endpoint, (function, signature) in endpoints.items():
+        archive.add_endpoint(endpoint, checked_inputs(function, signature),
+                             input_signature=[open_spec(spec) for spec in signature])
     # Written beside the target and renamed: TF Serving never sees half a version.
     staging = tempfile.mkdtemp(prefix=f".{version}-", dir=model_base)
     try:
         archive.write_out(staging, verbose=False)
+        write_warmup_requests(staging, name, endpoints)
         os.rename(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def open_spec(spec):
+    """`spec` with every axis of any size: the graph checks the sizes (checked_inputs)."""
+    return tf.TensorSpec([None] * len(spec.shape), spec.dtype, name=spec.name)
+
+
+def shape_text(spec):
+    return "[" + ", ".join("batch" if i == 0 else ("any" if d is None else str(d))
+                           for i, d in enumerate(spec.shape)) + "]"
+
+
+def checked_inputs(function, signature):
+    """`function`, taking its inputs after in-graph checks against `signature` (the shapes
+    the model needs): each fixed axis has its size, and all inputs hold as many rows."""
+    names = ", ".join(spec.name for spec in signature)
+
+    def checked(*inputs):
+        checks = []
+        for tensor, spec in zip(inputs, signature):
+            message = f"{spec.name} must have shape {shape_text(spec)}"
+            checks += [tf.debugging.assert_equal(tf.shape(tensor)[axis], size, message=message)
+                       for axis, size in enumerate(spec.shape) if axis > 0 and size is not None]
+            if len(inputs) > 1:
+                checks.append(tf.debugging.assert_equal(
+                    tf.shape(tensor)[0], tf.shape(inputs[0])[0],
+                    message=f"{names} must hold as many rows each"))
+        with tf.control_dependencies(checks):
+            return function(*[tf.identity(tensor) for tensor in inputs])
+
+    return checked
+
+
+def example_inputs(signature):
+    """One request's inputs for `signature`: a single row of zeros of the shapes it needs."""
+    return {spec.name: np.zeros([1] + [1 if d is None else d for d in spec.shape[1:]],
+                                spec.dtype.as_numpy_dtype) for spec in signature}
+
+
+def write_warmup_requests(export_path, name, endpoints):
+    """TF Serving's warm-up file: one PredictionLog per signature, a single row of zeros."""
+    try:
+        from zoo.client import warmup_log
+        import tensorflow_serving  # noqa: F401  (the optional dependency)
+    except ImportError:
+        logging.getLogger(__name__).info(
+            "no warm-up requests in the export: pip install \".[serving]\" to have them")
+        return None
+    path = os.path.join(export_path, WARMUP_FILE)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with tf.io.TFRecordWriter(path) as writer:
+        for endpoint, (_, signature) in endpoints.items():
+            writer.write(warmup_log(name, endpoint, **example_inputs(signature)).SerializeToString())
+    return path
+
+
+def write_models_config(export_dir, base_path=None):
+    """Write `<export_dir>/models.config`, TF Serving's --model_config_file listing every model
+    with a version under `export_dir`; `base_path` replaces `export_dir` in the paths (where
+    the server sees the folder elsewhere, e.g. /models in docker). Returns its path."""
+    export_dir = os.path.abspath(export_dir)
+    models = sorted(entry for entry in os.listdir(export_dir)
+                    if os.path.isdir(os.path.join(export_dir, entry))
+                    and any(v.isdigit() for v in os.listdir(os.path.join(export_dir, entry))))
+    if not models:
+        raise ZooError(f"{export_dir} holds no exported model (<name>/<version>/): export one first")
+    root = (base_path or export_dir).rstrip("/")
+    entries = "".join(f'  config {{\n    name: "{model}"\n    base_path: "{root}/{model}"\n'
+                      f'    model_platform: "tensorflow"\n  }}\n' for model in models)
+    path = os.path.join(export_dir, MODELS_CONFIG)
+    with open(path, "w") as f:
+        f.write("model_config_list {\n" + entries + "}\n")
+    return path
