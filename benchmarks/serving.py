@@ -93,6 +93,9 @@ def table(rows):
     for r in rows:
         lines.append(f"| `{r['preset']}` | {r['batch']} | {r['way']} | {r['requests']} | "
                      f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['images_per_s']:,.0f} | {r['load']:.1f} |")
+    lines += ["", "In-process calls, no server: TF Serving adds its RPC and (de)serialising. Load avg: "
+              "the machine's one-minute load average after the row (2 cores; above 2, another job "
+              "was sharing them, and the figures are lower bounds)."]
     return "\n".join(lines)
 
 

@@ -68,3 +68,14 @@ def test_digit_translation_benchmark_scores_the_floor_the_ceiling_and_dtn():
     assert results["identity"]["digit_kept"] > 0.9 and results["dtn"]["steps"] == 1
     text = digit_translation.table(results, reference)
     assert text.splitlines()[2].startswith("| identity | ") and "Judge: " in text
+
+
+def test_serving_benchmark_times_every_way_of_calling_a_shipped_generator():
+    from benchmarks import serving
+
+    rows = serving.measure("dcgan_mnist", batches=[1, 4], requests=3, warmup=1)
+    assert [(r["batch"], r["way"]) for r in rows] == [
+        (batch, way) for batch in (1, 4)
+        for way in ("export, seeds", "export, z", "keras generator", "keras, tf.function")]
+    assert all(0 < r["p50_ms"] <= r["p99_ms"] and r["images_per_s"] > 0 for r in rows)
+    assert "| `dcgan_mnist` | 4 | export, z | 3 |" in serving.table(rows)

@@ -96,6 +96,9 @@ def test_command_line_exports_a_saved_run(tmp_path):
     assert first.stdout.strip() == str(tmp_path / "out" / "gan_1d" / "1")
     second = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
     assert second.stdout.strip().endswith(os.path.join("gan_1d", "2"))  # never overwrites
+    config = (tmp_path / "out" / "models.config").read_text()
+    assert f'base_path: "{tmp_path / "out" / "gan_1d"}"' in config
+    assert os.path.isfile(os.path.join(first.stdout.strip(), "assets.extra", "tf_serving_warmup_requests"))
 
     neither = subprocess.run([sys.executable, "-m", "zoo.export"], capture_output=True, text=True)
     assert neither.returncode == 2 and "Traceback" not in neither.stderr
