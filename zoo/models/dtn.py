@@ -31,8 +31,10 @@ from zoo.registry import Preset, register_model, register_preset
 ENCODERS = (None, "mnist")
 RANDOM_FEATURES = 128  # the width of the random encoder's features
 
-# A generated batch: the translation of source images and of target images (identity).
-Transfers = collections.namedtuple("Transfers", ["from_source", "from_target", "source", "target"])
+# A generated batch: the translation of source images and of target images (identity), with
+# f of the source images (the translation computed it; the f-constancy term reads it again).
+Transfers = collections.namedtuple("Transfers", ["from_source", "from_target", "source_features",
+                                                 "target"])
 
 
 def pretrained_encoder(name, image_shape):
@@ -94,9 +96,11 @@ class DTN(TranslationGAN):
     # ----------------------------------------------------------------- training
     def fake_batch(self, real, training=True):
         source, target = real
-        return Transfers(from_source=self.generator_ab(source, training=training),
+        # G(x) = g(f(x)) taken in two parts, so that f(x) serves the constancy term as well.
+        source_features = self.encoder(source, training=False)  # f is frozen
+        return Transfers(from_source=self.decoder(source_features, training=training),
                          from_target=self.generator_ab(target, training=training),
-                         source=source, target=target)
+                         source_features=source_features, target=target)
 
     @staticmethod
     def examples(batch):
@@ -118,7 +122,7 @@ class DTN(TranslationGAN):
     def generator_loss(self, fake):
         adversarial = (self.adversarial_loss.generator(self.critic(fake.from_source))
                        + self.adversarial_loss.generator(self.critic(fake.from_target)))
-        constancy = losses.mean_squared_error(self.encoder(fake.source, training=False),
+        constancy = losses.mean_squared_error(fake.source_features,
                                               self.encoder(fake.from_source, training=False))
         identity = losses.mean_squared_error(fake.target, fake.from_target)
         return adversarial + self.constancy_weight * constancy + self.identity_weight * identity
