@@ -79,3 +79,14 @@ def test_serving_benchmark_times_every_way_of_calling_a_shipped_generator():
         for way in ("export, seeds", "export, z", "keras generator", "keras, tf.function")]
     assert all(0 < r["p50_ms"] <= r["p99_ms"] and r["images_per_s"] > 0 for r in rows)
     assert "| `dcgan_mnist` | 4 | export, z | 3 |" in serving.table(rows)
+
+
+def test_throughput_benchmark_times_fit_against_the_hand_written_loop():
+    from benchmarks import throughput
+
+    row = throughput.measure("dcgan_mnist", steps=2, repeats=2)
+    assert row["batch"] == 128 and len(row["zoo_images_per_s"]) == len(row["loop_images_per_s"]) == 2
+    assert row["ratio"] > 0 and row["zoo_gflop_per_s"] > 0
+    # Forward and backward of G and D on a batch of 128 at 28x28: GFLOPs, not MFLOPs or TFLOPs.
+    assert 1 < row["zoo_step_gflop"] < 100 and 1 < row["loop_step_gflop"] < 100
+    assert "| `dcgan_mnist` | 128 |" in throughput.table([row], ceiling=100.0)

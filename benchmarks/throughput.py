@@ -1,0 +1,182 @@
+"""Training throughput: the zoo's fit() against a hand-written loop on the same networks, and the
+step's arithmetic rate against the machine's float32 matmul rate.
+
+    python -m benchmarks.throughput --presets=dcgan_mnist --steps=50 --repeats=5 \
+        --out=benchmarks/results/throughput.md
+
+For each preset (its model, shapes and batch), on one batch of random data held in memory (so
+the figure is the step's own; the input pipeline is measured apart):
+- `zoo fit`: `gan.fit` for `--steps` steps (`--steps_per_execution` steps per call into the
+  graph);
+- `hand-written loop`: the same generator and discriminator trained by the TensorFlow DCGAN
+  tutorial's pattern, one `tf.function` step computing both non-saturating losses under two
+  tapes (simultaneous updates, D run once on the fakes), called from Python each step;
+- images/s of each (median of `--repeats` timed runs, after a warm-up run), their ratio in the
+  same process, the step's GFLOP (TF's profiler counts the floating-point operations of the
+  traced step, forward and backward: 2 per multiply-add) and GFLOP/s, and the machine's float32
+  matmul GFLOP/s (a 2048x2048 product, median of 20) as the ceiling.
+The zoo's step alternates (D is updated, then G's loss is taken against the updated D), which
+runs D on the fakes one more time than the tutorial's simultaneous step: the FLOP column shows
+the difference. Only models whose generator takes z alone and whose discriminator returns one
+logit have a hand-written twin here.
+"""
+
+import os
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import flags  # noqa: E402
+
+from benchmarks import emit  # noqa: E402
+
+FLAGS = flags.FLAGS
+
+
+def matmul_gflops(side=2048, repeats=20):
+    """The machine's float32 matmul rate: median GFLOP/s of a side x side product."""
+    import tensorflow as tf
+
+    a = tf.random.normal((side, side))
+    b = tf.random.normal((side, side))
+    product = tf.function(lambda: tf.reduce_sum(tf.matmul(a, b)))
+    product()
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        product().numpy()
+        rates.append(2 * side ** 3 / (time.perf_counter() - start) / 1e9)
+    return statistics.median(rates)
+
+
+def graph_gflop(concrete_function):
+    """Floating-point operations of a traced function, in GFLOP (TF's profiler)."""
+    from tensorflow.python.profiler import model_analyzer, option_builder
+
+    options = option_builder.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    return model_analyzer.profile(concrete_function.graph, options=options).total_float_ops / 1e9
+
+
+def hand_written_step(generator, discriminator, batch_size, latent_dim, learning_rate=2e-4):
+    """The TensorFlow DCGAN tutorial's step on these networks: a tf.function of one batch."""
+    import keras
+    import tensorflow as tf
+
+    cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
+    g_optimizer = keras.optimizers.Adam(learning_rate, beta_1=0.5)
+    d_optimizer = keras.optimizers.Adam(learning_rate, beta_1=0.5)
+
+    @tf.function
+    def step(images):
+        noise = tf.random.normal([batch_size, latent_dim])
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            generated = generator(noise, training=True)
+            real_output = discriminator(images, training=True)
+            fake_output = discriminator(generated, training=True)
+            g_loss = cross_entropy(tf.ones_like(fake_output), fake_output)
+            d_loss = (cross_entropy(tf.ones_like(real_output), real_output)
+                      + cross_entropy(tf.zeros_like(fake_output), fake_output))
+        g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, generator.trainable_variables),
+                                        generator.trainable_variables))
+        d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, discriminator.trainable_variables),
+                                        discriminator.trainable_variables))
+        return g_loss, d_loss
+
+    return step
+
+
+def images_per_second(run, steps, batch_size, repeats):
+    run(steps)  # warm-up: tracing, allocation
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run(steps)
+        rates.append(steps * batch_size / (time.perf_counter() - start))
+    return rates
+
+
+def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0):
+    import keras
+    import numpy as np
+    import tensorflow as tf
+    import zoo
+    from zoo.errors import ZooError
+
+    preset = zoo.get_preset(preset_name)
+    batch_size = preset.train.get("batch_size", 64)
+    keras.utils.set_random_seed(seed)
+    gan = zoo.create(preset.model, **preset.model_kwargs)
+    if gan.data_needs != "examples" or gan.d_steps != 1:
+        raise ZooError(f"{preset_name}: only unconditional models with d_steps 1 have a "
+                       "hand-written twin here")
+    gan.compile(steps_per_execution=steps_per_execution)
+    images = np.random.default_rng(seed).uniform(-1, 1, (batch_size,) + gan.sample_shape)
+    images = tf.constant(images.astype("float32"))
+    data = tf.data.Dataset.from_tensors(images).repeat()
+
+    def zoo_fit(count):
+        gan.fit(data, steps_per_epoch=count, epochs=1, verbose=0)
+
+    twin_generator = keras.models.clone_model(gan.generator)
+    twin_discriminator = keras.models.clone_model(gan.discriminator)
+    step = hand_written_step(twin_generator, twin_discriminator, batch_size, gan.latent_dim)
+
+    def hand_written(count):
+        for _ in range(count):
+            losses = step(images)
+        float(losses[0])  # wait for the last step
+
+    zoo_rates = images_per_second(zoo_fit, steps, batch_size, repeats)
+    loop_rates = images_per_second(hand_written, steps, batch_size, repeats)
+    zoo_gflop = graph_gflop(tf.function(gan.train_step).get_concrete_function(images))
+    loop_gflop = graph_gflop(step.get_concrete_function(images))
+    zoo_median = statistics.median(zoo_rates)
+    return dict(preset=preset_name, model=preset.model, batch=batch_size, steps=steps,
+                repeats=repeats, steps_per_execution=steps_per_execution,
+                zoo_images_per_s=zoo_rates, loop_images_per_s=loop_rates,
+                ratio=zoo_median / statistics.median(loop_rates),
+                zoo_step_gflop=zoo_gflop, loop_step_gflop=loop_gflop,
+                zoo_gflop_per_s=zoo_gflop * zoo_median / batch_size, load=os.getloadavg()[0])
+
+
+def table(rows, ceiling):
+    lines = ["| preset | batch | zoo fit images/s (median, range) | hand-written loop images/s | "
+             "ratio | GFLOP per step (zoo / loop) | zoo GFLOP/s | share of matmul | load avg |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        zoo_rates, loop_rates = r["zoo_images_per_s"], r["loop_images_per_s"]
+        lines.append(
+            f"| `{r['preset']}` | {r['batch']} | {statistics.median(zoo_rates):,.0f} "
+            f"({min(zoo_rates):,.0f}-{max(zoo_rates):,.0f}) | {statistics.median(loop_rates):,.0f} "
+            f"({min(loop_rates):,.0f}-{max(loop_rates):,.0f}) | {r['ratio']:.2f} | "
+            f"{r['zoo_step_gflop']:.2f} / {r['loop_step_gflop']:.2f} | {r['zoo_gflop_per_s']:.1f} | "
+            f"{r['zoo_gflop_per_s'] / ceiling:.0%} | {r['load']:.1f} |")
+    lines += ["", f"float32 matmul (2048x2048, median of 20): {ceiling:.1f} GFLOP/s. Steps per timed run "
+              f"and repeats: {rows[0]['steps']} x {rows[0]['repeats']} (after one warm-up run)."
+              if rows else ""]
+    return "\n".join(lines)
+
+
+def main(argv):
+    from zoo.errors import ZooError
+
+    if len(argv) > 1:
+        raise ZooError(f"unexpected arguments {argv[1:]}: flags take the form --name=value")
+    ceiling = matmul_gflops()
+    rows = [measure(preset, FLAGS.steps, FLAGS.repeats, FLAGS.steps_per_execution)
+            for preset in FLAGS.presets]
+    emit(table(rows, ceiling), FLAGS.out, {"matmul_gflops": ceiling, "rows": rows})
+
+
+if __name__ == "__main__":
+    flags.DEFINE_list("presets", ["dcgan_mnist"], "presets to measure")
+    flags.DEFINE_integer("steps", 50, "steps per timed run", lower_bound=1)
+    flags.DEFINE_integer("repeats", 5, "timed runs", lower_bound=1)
+    flags.DEFINE_integer("steps_per_execution", 1, "steps per call into the graph (zoo fit)",
+                         lower_bound=1)
+    flags.DEFINE_string("out", None, "also write the table here (and the figures as .json)")
+    from zoo.cli import run_main
+
+    run_main(main)
