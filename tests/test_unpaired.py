@@ -92,6 +92,14 @@ def test_history_pool_keeps_the_last_of_images_bound_for_one_slot():
     assert pool.images.numpy().ravel().tolist() == [8.0]  # as if taken in one at a time
 
 
+def test_history_pool_filling_within_a_batch_never_shows_its_empty_start():
+    pool = HistoryPool(2, (1, 1, 1), _AlwaysZero())
+    shown = pool.query(tf.reshape(tf.constant([5.0, 6.0, 7.0, 8.0]), (4, 1, 1, 1)))
+    # 5 and 6 fill the pool; 7 and 8 are swapped for slot 0, which 5 filled, not for a blank.
+    np.testing.assert_array_equal(shown.numpy().ravel(), [5, 6, 5, 5])
+    assert pool.images.numpy().ravel().tolist() == [8.0, 6.0]
+
+
 def test_cyclegan_generator_loss_is_adversarial_plus_cycle_plus_identity():
     from zoo.models.cyclegan import ADVERSARIAL_WEIGHT
 

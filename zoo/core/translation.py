@@ -59,7 +59,12 @@ class HistoryPool:
         filling = position < self.size
         swap = tf.logical_and(tf.logical_not(filling), coin < 0.5)
         slot = tf.where(filling, position, pick)
-        older = tf.gather(self.images, tf.minimum(slot, self.size - 1))
+        # An image swapped out comes from the pool as this batch's filling images left it, never
+        # from its empty start (D would be shown blank images). Swaps within one batch do not
+        # see each other (taken one at a time they would); with CycleGAN's batch of 1 none occur.
+        with_new = tf.tensor_scatter_nd_update(
+            self.images, tf.boolean_mask(position, filling)[:, None], tf.boolean_mask(images, filling))
+        older = tf.gather(with_new, tf.minimum(slot, self.size - 1))
         shown = tf.where(swap[:, None, None, None], older, images)
         stored = tf.logical_or(filling, swap)
         # Two new images bound for one slot: the later keeps it, as if the batch were taken in
