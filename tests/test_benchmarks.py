@@ -90,3 +90,32 @@ def test_throughput_benchmark_times_fit_against_the_hand_written_loop():
     # Forward and backward of G and D on a batch of 128 at 28x28: GFLOPs, not MFLOPs or TFLOPs.
     assert 1 < row["zoo_step_gflop"] < 100 and 1 < row["loop_step_gflop"] < 100
     assert "| `dcgan_mnist` | 128 |" in throughput.table([row], ceiling=100.0)
+
+
+@needs_mnist
+def test_time_to_quality_logs_each_epoch_and_compares_with_the_tutorial(tmp_path):
+    from benchmarks import time_to_quality as ttq
+
+    tutorial_log, zoo_log = str(tmp_path / "tutorial.jsonl"), str(tmp_path / "zoo.jsonl")
+    ttq.run_tutorial(tutorial_log, epochs=2, limit=512)
+    ttq.run_preset(zoo_log, "dcgan_mnist", epochs=1, overrides=dict(steps_per_epoch=2))
+    header, evaluations = ttq.read_log(tutorial_log)
+    assert header["settings"]["batch_size"] == 256 and header["settings"]["learning_rate"] == 1e-4
+    assert [r["epoch"] for r in evaluations] == [1, 2] and evaluations[1]["images"] == 1024
+    # The clock only runs forward and leaves the evaluations out.
+    assert 0 < evaluations[0]["train_seconds"] < evaluations[1]["train_seconds"]
+    assert all(r["fid"] > 0 and r["eval_seconds"] > 0 for r in evaluations)
+    table, runs = ttq.report([tutorial_log, zoo_log])
+    assert set(runs) == {"tutorial", "dcgan_mnist"} and "| `tutorial` | 2 of 2 |" in table
+    ttq.plot(runs, str(tmp_path / "curve.png"))
+    assert (tmp_path / "curve.png").stat().st_size > 1000
+
+
+def test_time_to_quality_reports_the_first_evaluation_under_the_target():
+    from benchmarks.time_to_quality import minutes_to_reach
+
+    curve = [dict(fid=90.0, train_seconds=60, cpu_seconds=100, epoch=1),
+             dict(fid=30.0, train_seconds=120, cpu_seconds=200, epoch=2),
+             dict(fid=20.0, train_seconds=180, cpu_seconds=300, epoch=3)]
+    assert minutes_to_reach(curve, 30.0) == (2.0, 200 / 60, 2)
+    assert minutes_to_reach(curve, 10.0) is None
