@@ -10,7 +10,7 @@ import keras
 
 import zoo
 from conftest import two_replica_strategy
-from tiny import TINY_CONFIGS, tiny_batch
+from tiny import TINY_CONFIGS, tiny_batch, trained_networks
 
 MINIBATCH = 8  # examples per discriminator update, across both replicas
 
@@ -26,6 +26,7 @@ EXTRA_CASES = [
     ("wgan", dict(pack=2, clip_value=None, d_steps=1)),  # packing
     ("dcgan", dict(r1_gamma=1.0, minibatch_stddev=True, spectral_norm=True)),
     ("cyclegan", dict(pool_size=2)),  # the history pool fills up and starts swapping
+    ("rbm", dict(persistent=True, cd_steps=2)),  # PCD: chains kept on each replica
 ]
 
 
@@ -64,7 +65,7 @@ def _with_global_batch_noise(gan):
         pool.noise = noise
     # Plain SGD: its update is proportional to the gradient, so a loss scaled to the wrong
     # batch size shows up in the weights (Adam would normalise it away).
-    gan.compile(d_optimizer=keras.optimizers.SGD(0.01), g_optimizer=keras.optimizers.SGD(0.01))
+    gan.compile(**{name: keras.optimizers.SGD(0.01) for name in gan.optimizer_names})
     return gan
 
 
@@ -75,10 +76,6 @@ def _single_device_order(batch, steps, d_steps):
         parts = array.reshape((steps, 2, d_steps, -1) + array.shape[1:])
         return parts.swapaxes(1, 2).reshape(array.shape)
     return tf.nest.map_structure(reorder, batch)
-
-
-def _networks(gan):
-    return {**gan.generator_networks(), "discriminator": gan.discriminator}
 
 
 def _dataset(batch, steps):
@@ -92,22 +89,23 @@ def _dataset(batch, steps):
 def test_two_replicas_train_like_one_device(name, extra, steps=2):
     kwargs = {**TINY_CONFIGS[name], **DETERMINISTIC.get(name, {}), **extra}
     reference = _with_global_batch_noise(zoo.create(name, **kwargs))
-    batch = tiny_batch(reference, size=steps * MINIBATCH * reference.d_steps, seed=1)
+    d_steps = reference.minibatches_per_step
+    batch = tiny_batch(reference, size=steps * MINIBATCH * d_steps, seed=1)
     with two_replica_strategy().scope():
         mirrored = _with_global_batch_noise(zoo.create(name, **kwargs))
     mirrored.set_weights(reference.get_weights())
     initial = {key: [w.numpy() for w in network.weights]
-               for key, network in _networks(reference).items()}
+               for key, network in trained_networks(reference).items()}
 
-    expected = reference.fit(_dataset(_single_device_order(batch, steps, reference.d_steps), steps),
+    expected = reference.fit(_dataset(_single_device_order(batch, steps, d_steps), steps),
                              epochs=1, verbose=0).history
     got = mirrored.fit(_dataset(batch, steps), epochs=1, verbose=0).history
     assert mirrored.distribute_strategy.num_replicas_in_sync == 2
     assert set(got) == set(expected)
     for key in expected:
         np.testing.assert_allclose(got[key], expected[key], rtol=1e-4, atol=1e-6, err_msg=key)
-    for network_name, network in _networks(reference).items():
-        twin = _networks(mirrored)[network_name]
+    for network_name, network in trained_networks(reference).items():
+        twin = trained_networks(mirrored)[network_name]
         changes = [np.abs(w.numpy() - w0).max() for w, w0 in zip(network.weights, initial[network_name])]
         assert max(changes) > 0, f"the steps left {network_name} as it was: nothing compared"
         for a, b, change in zip(network.weights, twin.weights, changes):

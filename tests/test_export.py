@@ -161,7 +161,7 @@ def _expected(gan, endpoint, inputs):
         direction = "a2b" if endpoint == "serving_default" else endpoint.replace("_uint8", "")
         return gan.translate(inputs["images"], direction)
     conditions = {CONDITION_KEYWORDS[k]: v for k, v in inputs.items() if k in CONDITION_KEYWORDS}
-    if endpoint == "seeds":
+    if "seeds" in inputs:  # the seeds signature (and the RBM's default, its only one)
         return np.concatenate([
             gan.generate(1, seed=int(seed), **{k: v[row:row + 1] for k, v in conditions.items()})
             for row, seed in enumerate(inputs["seeds"])])

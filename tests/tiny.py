@@ -28,9 +28,18 @@ TINY_CONFIGS = {
     "bigan": dict(_TINY_IMAGES),
     "vaegan": dict(_TINY_IMAGES),
     "dtn": dict(image_shape=(16, 16, 1), encoder=None, base_filters=4),
+    # The likelihood baselines.
+    "vae": dict(_TINY_IMAGES),
+    "rbm": dict(image_shape=(8, 8, 1), hidden_units=8, gibbs_steps=5),
     "sgan": dict(image_shape=(8, 8, 1), latent_dim=4, num_classes=3, labelled_examples=3,
                  g_hidden=(16,), d_hidden=(16, 8)),
 }
+
+
+def trained_networks(gan):
+    """Every network a model trains, by name: the generator-side ones and, for a GAN, D."""
+    critic = {"discriminator": gan.discriminator} if hasattr(gan, "discriminator") else {}
+    return {**gan.generator_networks(), **critic}
 
 
 def tiny_batch(gan, size=None, seed=0):
@@ -38,7 +47,7 @@ def tiny_batch(gan, size=None, seed=0):
     [-1, 1], with labels (x, y) for a conditional model, and a labelled batch beside them
     for a semi-supervised one."""
     rng = np.random.default_rng(seed)
-    size = size or 8 * gan.d_steps
+    size = size or 8 * gan.minibatches_per_step
     examples = rng.uniform(-1, 1, (size,) + tuple(gan.sample_shape)).astype("float32")
     if gan.data_needs == "examples":
         return examples

@@ -200,7 +200,7 @@ class DivergenceGuard(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
         if self.learning_rate_scale != 1.0:
-            for optimizer in (self.model.d_optimizer, self.model.g_optimizer):
+            for optimizer in self.model.trained_optimizers:
                 if not scale_learning_rate(optimizer, self.learning_rate_scale):
                     logging.warning("%s follows a learning-rate schedule, which is kept as it "
                                     "is after the rollback", optimizer.name)

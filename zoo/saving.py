@@ -58,7 +58,7 @@ def save(gan, directory, extra=None, keep_discriminator=True):
                       f, indent=2)
         for name, network in gan.generator_networks().items():  # the generator, an encoder
             network.save_weights(os.path.join(staging, weights_file(name)))
-        if keep_discriminator:
+        if keep_discriminator and hasattr(gan, "discriminator"):  # the baselines have none
             gan.discriminator.save_weights(os.path.join(staging, DISCRIMINATOR_FILE))
         if os.path.exists(directory):
             old = directory + ".old"

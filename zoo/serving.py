@@ -40,7 +40,7 @@ MODELS_CONFIG = "models.config"
 
 
 def output_key(gan):
-    return "images" if len(gan.generator.outputs[0].shape) == 4 else "samples"
+    return "images" if len(gan.sample_shape) == 3 else "samples"
 
 
 def next_version(model_base):

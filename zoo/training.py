@@ -219,7 +219,7 @@ def _check_free_space(gan, paths, keep_checkpoints):
     def size(variables):  # from shapes and dtypes: no copy of the values
         return sum(math.prod(v.shape) * np.dtype(v.dtype).itemsize for v in variables)
 
-    state = size(gan.weights + gan.d_optimizer.variables + gan.g_optimizer.variables)
+    state = size(gan.weights + [v for o in gan.trained_optimizers for v in o.variables])
     generator = size(gan.generator.weights)
     # keep_checkpoints whole ones and one being written, the final model, the export.
     needed = state * (keep_checkpoints + 1) + state + generator + FILES_MARGIN_BYTES
@@ -445,14 +445,14 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
     # only, and the caller's is back afterwards.
     with _precision_policy(mixed_precision), strategy.scope():
         gan = model_class(**model_kwargs, name=run_name)
-        if (settings["batch_size"] // replicas) % gan.pack:
+        if (settings["batch_size"] // replicas) % getattr(gan, "pack", 1):  # PacGAN; the baselines have no D
             raise ZooError(f"pack={gan.pack} must divide each replica's batch of "
                            f"{settings['batch_size'] // replicas}: change --batch_size or --pack")
         if tuple(gan.sample_shape) != data_shape:
             raise ZooError(f"{model} generates examples of shape {gan.sample_shape} but {dataset} "
                            f"holds {data_shape}; pick a model made for this data")
         _check_data(gan, spec)
-        train_data = spec.loader(split="train", batch_size=settings["batch_size"] * gan.d_steps,
+        train_data = spec.loader(split="train", batch_size=settings["batch_size"] * gan.minibatches_per_step,
                                  image_size=settings["image_size"], seed=seed, data_dir=data_dir,
                                  manual_dir=manual_dir, repeat=settings["steps_per_epoch"] is not None)
         if gan.data_needs == "labelled_subset":
@@ -460,7 +460,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                 spec, gan.labelled_examples, seed=seed or 0, image_size=settings["image_size"],
                 data_dir=data_dir, manual_dir=manual_dir)
             train_data = semi_supervised.with_labelled_batches(
-                train_data, images, labels, settings["batch_size"] * gan.d_steps, seed=seed)
+                train_data, images, labels, settings["batch_size"] * gan.minibatches_per_step, seed=seed)
         # Across workers, each keeps its share of every global batch (DATA): sharding by files
         # would leave a worker without data where a source has fewer files than workers (tfds'
         # MNIST is one file). A partition only when every worker shuffles alike: pass a seed.
@@ -477,10 +477,12 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                            "no end: pass --steps_per_epoch")
         total_steps = steps * settings["epochs"]
         loss_scaling = mixed_precision == "float16"
-        gan.compile(d_optimizer=_optimizer(settings["d_lr"], settings, total_steps * gan.d_steps,
-                                           loss_scaling),
-                    g_optimizer=_optimizer(settings["g_lr"], settings, total_steps, loss_scaling),
-                    jit_compile=jit_compile, steps_per_execution=settings["steps_per_execution"])
+        optimizers = {"g_optimizer": _optimizer(settings["g_lr"], settings, total_steps, loss_scaling)}
+        if "d_optimizer" in gan.optimizer_names:
+            optimizers["d_optimizer"] = _optimizer(settings["d_lr"], settings,
+                                                   total_steps * gan.d_steps, loss_scaling)
+        gan.compile(**optimizers, jit_compile=jit_compile,
+                    steps_per_execution=settings["steps_per_execution"])
 
     checkpoint_dir = os.path.join(output_dir, CHECKPOINT_DIR)
     checkpoint = recovery.CrashSafeBackup(checkpoint_dir)

@@ -1,6 +1,7 @@
 from zoo.core.base import BaseGAN
+from zoo.core.generative import GenerativeModel
 from zoo.core.conditional import ConditionalGAN
 from zoo.core.standard import StandardGAN
 from zoo.core.translation import TranslationGAN
 
-__all__ = ["BaseGAN", "ConditionalGAN", "StandardGAN", "TranslationGAN"]
+__all__ = ["BaseGAN", "GenerativeModel", "ConditionalGAN", "StandardGAN", "TranslationGAN"]

@@ -3,8 +3,8 @@
 A variant supplies `build_generator()` and `build_discriminator()` (functional keras
 Models named "generator" and "discriminator") and, where its objective differs, overrides
 `discriminator_loss` / `generator_loss`, which return one loss per example. The base class
-owns the step, the noise, the loss reduction and generation, so that distribution
-(`tf.distribute`), checkpoints and export work the same for every variant.
+owns the step and the loss reduction (GenerativeModel the noise, generation and serving), so
+that distribution (`tf.distribute`), checkpoints and export work the same for every variant.
 
 It also owns the remedies against mode collapse and the discriminator's regularisers, so
 that every variant has them: packing (PacGAN), unrolled discriminator steps (Metz et al.
@@ -19,22 +19,14 @@ import keras
 
 from zoo import losses
 from zoo.core import unrolling
+from zoo.core.generative import GenerativeModel, check_positive_int
 from zoo.errors import ZooError
 from zoo.layers import ClipWeights
-
-LATENT_DISTRIBUTIONS = ("normal", "uniform")
 
 
 def batch_size_of(batch):
     """The number of examples in a batch (a tensor or a structure of tensors)."""
     return tf.shape(tf.nest.flatten(batch)[0])[0]
-
-
-def _across_workers(strategy):
-    """Whether Keras reduces a step's logs across worker processes (its own test, on a private
-    attribute of MultiWorkerMirroredStrategy)."""
-    return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-            and strategy.extended._in_multi_worker_mode())
 
 
 def refuse_options(reason, **options):
@@ -46,20 +38,13 @@ def refuse_options(reason, **options):
                        f"{'it' if len(on) == 1 else 'them'}")
 
 
-def check_positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise ZooError(f"{name} must be {kind}, got {value!r}")
-    return int(value)
-
-
 def check_weight(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
         raise ZooError(f"{name} must be a number >= 0 (0 turns it off), got {value!r}")
     return float(value)
 
 
-class BaseGAN(keras.Model):
+class BaseGAN(GenerativeModel):
     """A GAN as one keras.Model: `compile(d_optimizer=..., g_optimizer=...)`, then `fit(dataset)`.
 
     Each batch that `fit` hands to `train_step` is split into `d_steps` equal minibatches:
@@ -68,13 +53,10 @@ class BaseGAN(keras.Model):
     batches of `d_steps * batch_size` examples (zoo.training does) for minibatches of
     `batch_size`.
 
-    Args:
-      latent_dim: size of the noise vector z.
-      latent_distribution: "normal" (N(0, 1)) or "uniform" (U(-1, 1)).
+    Args (beyond GenerativeModel's latent_dim, latent_distribution and noise_seed):
       d_steps: discriminator updates per generator update (k in Goodfellow et al. 2014).
       loss: a name from `zoo.losses.ADVERSARIAL_LOSSES`.
       label_smoothing: one-sided label smoothing; real targets become 1 - label_smoothing.
-      noise_seed: seed of the training noise stream (None: nondeterministic).
 
     Remedies and regularisers (off by default):
       pack: PacGAN (Lin et al. 2018): D judges `pack` samples at once, all real or all
@@ -88,11 +70,8 @@ class BaseGAN(keras.Model):
       clip_value: clip D's weights into [-c, c] after each update (WGAN).
     """
 
-    registered_name = None  # set by @register_model
     own_loss = None  # the name of an objective a variant implements itself (EBGAN's "energy")
-    # What training batches hold: "examples"; "labels" (x, y) for conditional models;
-    # "labelled_subset" for semi-supervised ones (zoo.data.semi_supervised adds it).
-    data_needs = "examples"
+    optimizer_names = ("d_optimizer", "g_optimizer")
     # True where generator_loss returns one loss per generator-side network.
     losses_per_network = False
 
@@ -100,14 +79,9 @@ class BaseGAN(keras.Model):
                  loss="non_saturating", label_smoothing=0.0, noise_seed=None, pack=1,
                  minibatch_stddev=False, spectral_norm=False, unrolled_steps=0,
                  gradient_penalty=0.0, r1_gamma=0.0, clip_value=None, name=None, **kwargs):
-        super().__init__(name=name or self.registered_name or "gan", **kwargs)
-        check_positive_int("latent_dim", latent_dim)
         check_positive_int("d_steps", d_steps)
         check_positive_int("pack", pack)
         check_positive_int("unrolled_steps", unrolled_steps, minimum=0)
-        if latent_distribution not in LATENT_DISTRIBUTIONS:
-            raise ZooError(f"latent_distribution must be one of {LATENT_DISTRIBUTIONS}, "
-                           f"got {latent_distribution!r}")
         if not 0.0 <= float(label_smoothing) < 1.0:
             raise ZooError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}")
         self.adversarial_loss = None if loss == self.own_loss else losses.get_adversarial_loss(loss)
@@ -119,12 +93,9 @@ class BaseGAN(keras.Model):
         for flag_name, flag in (("minibatch_stddev", minibatch_stddev), ("spectral_norm", spectral_norm)):
             if not isinstance(flag, (bool, np.bool_)):
                 raise ZooError(f"{flag_name} must be True or False, got {flag!r}")
-        self.latent_dim = int(latent_dim)
-        self.latent_distribution = latent_distribution
         self.d_steps = int(d_steps)
         self.loss_name = loss
         self.label_smoothing = float(label_smoothing)
-        self.noise_seed = noise_seed
         self.pack = int(pack)
         self.minibatch_stddev = bool(minibatch_stddev)
         self.spectral_norm = bool(spectral_norm)
@@ -133,11 +104,10 @@ class BaseGAN(keras.Model):
         self.r1_gamma = check_weight("r1_gamma", r1_gamma)
         self.clip_value = None if clip_value is None else float(clip_value)
         self._unrolled_weights = None  # D's weights for G's loss while unrolling
-        # A tf.random.Generator made under a distribution strategy's scope gives every
-        # replica its own stream; keras' SeedGenerator would give them all the same noise.
-        self.noise = (tf.random.Generator.from_seed(noise_seed) if noise_seed is not None
-                      else tf.random.Generator.from_non_deterministic_state())
-        self.generator = self.build_generator()
+        # The networks are built here (GenerativeModel builds the generator), after the
+        # settings their builders read.
+        super().__init__(latent_dim=latent_dim, latent_distribution=latent_distribution,
+                         noise_seed=noise_seed, name=name or self.registered_name or "gan", **kwargs)
         self.discriminator = self.build_discriminator()
         if self.clip_value is not None:
             # A keras constraint: the optimizer applies it right after each update.
@@ -147,24 +117,14 @@ class BaseGAN(keras.Model):
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         # A GAN has no single forward pass for fit() to build the model with.
         self.built = True
-        self._sample_fn = None
 
     # ----------------------------------------------------------------- networks
-    def build_generator(self):
-        raise NotImplementedError
-
     def build_discriminator(self):
         raise NotImplementedError
 
-    def generator_networks(self):
-        """The networks the generator's optimizer trains, by name: what inference needs, and
-        what a shipped preset keeps. G here; BiGAN and VAE-GAN add their encoder."""
-        return {"generator": self.generator}
-
     @property
-    def generator_variables(self):
-        return [v for network in self.generator_networks().values()
-                for v in network.trainable_variables]
+    def minibatches_per_step(self):
+        return self.d_steps
 
     def discriminator_options(self):
         """The remedies that live inside D, as keyword arguments of zoo.networks' builders."""
@@ -175,21 +135,13 @@ class BaseGAN(keras.Model):
         example_shape = tuple(example_shape)
         return example_shape[:-1] + (example_shape[-1] * self.pack,)
 
-    @property
-    def sample_shape(self):
-        """Shape of one generated example, without the batch axis."""
-        return tuple(self.generator.output.shape[1:])
-
     # ----------------------------------------------------------------- config
     def get_config(self):
         return {
-            "name": self.name,  # a trained model keeps its run's name (its export's name)
-            "latent_dim": self.latent_dim,
-            "latent_distribution": self.latent_distribution,
+            **super().get_config(),
             "d_steps": self.d_steps,
             "loss": self.loss_name,
             "label_smoothing": self.label_smoothing,
-            "noise_seed": self.noise_seed,
             "pack": self.pack,
             "minibatch_stddev": self.minibatch_stddev,
             "spectral_norm": self.spectral_norm,
@@ -199,55 +151,18 @@ class BaseGAN(keras.Model):
             "clip_value": self.clip_value,
         }
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
     # ----------------------------------------------------------------- compile
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Attach one optimizer per network (Adam(2e-4, beta_1=0.5) each by default)."""
-        super().compile(optimizer=None, **kwargs)
+        super().compile(g_optimizer=g_optimizer, **kwargs)
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        # Slot variables made lazily inside a replicated step fail under MirroredStrategy:
-        # make them here, under the caller's strategy scope.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)  # as g_optimizer's
         if self.unrolled_steps:
             unrolling.check_optimizer(self.d_optimizer)
-
-    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
-        # Keras (3.15, TF backend) builds a model from a first batch before fit() trains it.
-        # A GAN's networks are built when it is made and compile() builds both optimizers, so
-        # that build has nothing to do here; skipped, because on the way it reduces the batch
-        # across replicas, which fails under MultiWorkerMirroredStrategy for a batch that is a
-        # tuple or a dict. (A private Keras hook: tests/test_multiworker.py catches a change.)
-        del iterator, data_batch
 
     @property
     def metrics(self):
         return [self.d_loss_tracker, self.g_loss_tracker]
-
-    # ----------------------------------------------------------------- noise
-    def sample_latent(self, batch_size):
-        """Training noise, [batch_size, latent_dim]. Tests override this to pin the noise."""
-        shape = tf.stack([batch_size, self.latent_dim])
-        if self.latent_distribution == "uniform":
-            return self.noise.uniform(shape, minval=-1.0, maxval=1.0)
-        return self.noise.normal(shape)
-
-    def latent_from_seed(self, n, seed):
-        """Deterministic noise [n, latent_dim] for an integer seed (stateless RNG)."""
-        seed = tf.stack([tf.cast(seed, tf.int64), tf.constant(0, tf.int64)])
-        shape = tf.stack([tf.cast(n, tf.int32), self.latent_dim])
-        if self.latent_distribution == "uniform":
-            return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0)
-        return tf.random.stateless_normal(shape, seed)
-
-    def latent_from_seeds(self, seeds):
-        """One noise vector per integer seed: row i equals latent_from_seed(1, seeds[i])."""
-        return tf.map_fn(lambda s: self.latent_from_seed(1, s)[0], tf.cast(seeds, tf.int64),
-                         fn_output_signature=tf.float32)
 
     # ----------------------------------------------------------------- losses
     def pack_examples(self, x):
@@ -296,17 +211,9 @@ class BaseGAN(keras.Model):
         return self.adversarial_loss.generator(self.discriminate(fake))
 
     # ----------------------------------------------------------------- training
-    # A batch is what D judges: the examples alone here; a conditional model's batch is the
-    # structure (examples, condition), and these four methods are all it overrides.
-    def real_batch(self, data):
-        """The real batch D judges, from what `fit` hands over: `x`, `(x,)`, `(x, y)` or a dict
-        with "image" give the examples alone."""
-        if isinstance(data, dict):
-            return data["image"]
-        if isinstance(data, (tuple, list)):
-            return data[0]
-        return data
-
+    # A batch is what D judges: the examples alone here (GenerativeModel.real_batch); a
+    # conditional model's batch is the structure (examples, condition), and real_batch and
+    # these three methods are all it overrides.
     def fake_batch(self, real, training=True):
         """A generated batch of the same structure and size as `real`, drawn from fresh noise."""
         return self.generator(self.sample_latent(batch_size_of(real)), training=training)
@@ -388,58 +295,3 @@ class BaseGAN(keras.Model):
             tf.add_n([tf.reduce_mean(loss) for loss in by_network.values()]))
         return self.step_logs()
 
-    def step_logs(self):
-        """What a train step returns: the metrics' results. Across workers Keras (3.15) takes
-        their mean along a batch axis that scalars lack (tensorflow/tensorflow#72388): there
-        they get one."""
-        logs = {m.name: m.result() for m in self.metrics}
-        if _across_workers(self.distribute_strategy):
-            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
-        return logs
-
-    def call(self, z, training=False):
-        """The generator: noise in, samples out. (The export serves the generator itself.)"""
-        return self.generator(z, training=training)
-
-    # ----------------------------------------------------------------- sampling
-    def generate(self, n, seed=None, batch_size=2048, **conditions):
-        """`n` samples as a float32 numpy array; the same `seed` gives the same samples.
-
-        Images are NHWC in [-1, 1]. Without a seed, the noise is drawn fresh. Conditional
-        models take their condition as a keyword (`labels=`).
-        """
-        check_positive_int("n", n)
-        if seed is None:
-            seed = int(np.random.default_rng().integers(0, 2**62))
-        elif (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-              or not -2**63 <= seed < 2**63):
-            raise ZooError(f"seed must be a 64-bit integer or None, got {seed!r}")
-        inputs = self.generator_inputs(self.latent_from_seed(n, seed), **conditions)
-        if self._sample_fn is None:
-            self._sample_fn = tf.function(lambda inputs: self.generator(inputs, training=False),
-                                          reduce_retracing=True)
-        chunks = [self._sample_fn(tf.nest.map_structure(lambda t: t[i:i + batch_size], inputs))
-                  for i in range(0, n, batch_size)]
-        return np.concatenate([c.numpy() for c in chunks], axis=0).astype(np.float32, copy=False)
-
-    def generator_inputs(self, z, **conditions):
-        """What the generator takes for noise `z` (and a conditional model's condition)."""
-        if conditions:
-            raise ZooError(f"{self.registered_name or 'this model'} is unconditional: it takes no "
-                           f"{', '.join(sorted(conditions))}")
-        return z
-
-    def sample_grid(self, count, seed):
-        """The samples of a training run's per-epoch picture, and its columns (None: square)."""
-        return self.generate(count, seed=seed), None
-
-    # ----------------------------------------------------------------- serving
-    def serving_endpoints(self, serve):
-        """The exported signatures: name -> (function, input signature). `serve` maps the
-        generator's inputs to the output dict."""
-        return {
-            "serving_default": (serve, [tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")]),
-            # One deterministic sample per seed: row i equals generate(1, seed=seeds[i]).
-            "seeds": (lambda seeds: serve(self.latent_from_seeds(seeds)),
-                      [tf.TensorSpec([None], tf.int64, name="seeds")]),
-        }
