@@ -150,6 +150,14 @@ def half_squared_error(x, y):
 
 
 # ------------------------------------------------------------------ variational
+def bernoulli_negative_log_likelihood(targets, probabilities, epsilon=1e-6):
+    """-log Bernoulli(targets; probabilities) per example, summed over its values; grey levels
+    in [0, 1] are soft targets (the VAE's MNIST likelihood, Kingma & Welling 2014)."""
+    p = tf.clip_by_value(probabilities, epsilon, 1.0 - epsilon)  # log(0) of a saturated pixel
+    nll = -(targets * tf.math.log(p) + (1.0 - targets) * tf.math.log(1.0 - p))
+    return tf.reduce_sum(tf.reshape(nll, [tf.shape(nll)[0], -1]), axis=1)
+
+
 def gaussian_kl(mean, log_variance):
     """KL(N(mean, exp(log_variance)) || N(0, I)) per example, summed over the latent axes
     (Kingma & Welling 2014, appendix B)."""
