@@ -12,13 +12,19 @@ the figure is the step's own; the input pipeline is measured apart):
   tutorial's pattern, one `tf.function` step computing both non-saturating losses under two
   tapes (simultaneous updates, D run once on the fakes), called from Python each step;
 - images/s of each (median of `--repeats` timed runs, after a warm-up run), their ratio in the
-  same process, the step's GFLOP (TF's profiler counts the floating-point operations of the
-  traced step, forward and backward: 2 per multiply-add) and GFLOP/s, and the machine's float32
-  matmul GFLOP/s (a 2048x2048 product, median of 20) as the ceiling.
-The zoo's step alternates (D is updated, then G's loss is taken against the updated D), which
-runs D on the fakes one more time than the tutorial's simultaneous step: the FLOP column shows
-the difference. Only models whose generator takes z alone and whose discriminator returns one
-logit have a hand-written twin here.
+  same process, the step's GFLOP and GFLOP/s, and the machine's float32 matmul GFLOP/s (a
+  2048x2048 product, median of 20) as the ceiling.
+
+The GFLOP are counted from the networks: 2 per multiply-add of their dense and convolution
+layers (normalisation and activations are left out), times the passes a step makes. Counting
+a backward pass as two forward ones (gradients of the activations and of the weights) and one
+that stops at the inputs as one, the zoo's alternating step costs 3 G + 8 D forward passes per
+example: G once (its fakes serve both updates) and its backward pass (2); D on the real and the
+fake batch and back (2 + 4), then, for G's loss under the updated D, on the fakes again and back
+to its input (1 + 1). The tutorial's simultaneous step shares D's forward pass on the fakes
+between the two losses: 3 G + 7 D. (TF's profiler was tried and dropped: it counts the traced
+graph before grappler removes the gradients nobody uses.) Only models whose generator takes z
+alone and whose discriminator returns one logit have a hand-written twin here.
 """
 
 import os
@@ -50,13 +56,32 @@ def matmul_gflops(side=2048, repeats=20):
     return statistics.median(rates)
 
 
-def graph_gflop(concrete_function):
-    """Floating-point operations of a traced function, in GFLOP (TF's profiler)."""
-    from tensorflow.python.profiler import model_analyzer, option_builder
+# Forward-pass equivalents per example of one training step (see the module docstring).
+ZOO_STEP_PASSES = dict(generator=3, discriminator=8)
+LOOP_STEP_PASSES = dict(generator=3, discriminator=7)
 
-    options = option_builder.ProfileOptionBuilder.float_operation()
-    options["output"] = "none"
-    return model_analyzer.profile(concrete_function.graph, options=options).total_float_ops / 1e9
+
+def multiply_adds(model):
+    """Multiply-adds of one example's forward pass through the dense and convolution layers."""
+    import numpy as np
+
+    total = 0
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        kind = type(layer).__name__
+        if kind in ("Dense", "Conv2D", "Conv2DTranspose"):
+            kernel = int(np.prod(layer.kernel.shape))
+            # A convolution applies its kernel at each output position; a transposed one at each
+            # input position.
+            positions = {"Dense": 1, "Conv2D": np.prod(layer.output.shape[1:-1]),
+                         "Conv2DTranspose": np.prod(layer.input.shape[1:-1])}[kind]
+            total += int(positions) * kernel
+    return total
+
+
+def step_gflop(generator, discriminator, batch_size, passes):
+    """GFLOP of one training step: 2 per multiply-add, times the forward-pass equivalents."""
+    return 2 * batch_size * (passes["generator"] * multiply_adds(generator)
+                             + passes["discriminator"] * multiply_adds(discriminator)) / 1e9
 
 
 def hand_written_step(generator, discriminator, batch_size, latent_dim, learning_rate=2e-4,
@@ -100,7 +125,7 @@ def images_per_second(run, steps, batch_size, repeats):
     return rates
 
 
-def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0):
+def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_compile=False):
     import keras
     import numpy as np
     import tensorflow as tf
@@ -114,7 +139,7 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0):
     if gan.data_needs != "examples" or gan.d_steps != 1:
         raise ZooError(f"{preset_name}: only unconditional models with d_steps 1 have a "
                        "hand-written twin here")
-    gan.compile(steps_per_execution=steps_per_execution)
+    gan.compile(steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     images = np.random.default_rng(seed).uniform(-1, 1, (batch_size,) + gan.sample_shape)
     images = tf.constant(images.astype("float32"))
     data = tf.data.Dataset.from_tensors(images).repeat()
@@ -133,11 +158,11 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0):
 
     zoo_rates = images_per_second(zoo_fit, steps, batch_size, repeats)
     loop_rates = images_per_second(hand_written, steps, batch_size, repeats)
-    zoo_gflop = graph_gflop(tf.function(gan.train_step).get_concrete_function(images))
-    loop_gflop = graph_gflop(step.get_concrete_function(images))
+    zoo_gflop = step_gflop(gan.generator, gan.discriminator, batch_size, ZOO_STEP_PASSES)
+    loop_gflop = step_gflop(twin_generator, twin_discriminator, batch_size, LOOP_STEP_PASSES)
     zoo_median = statistics.median(zoo_rates)
     return dict(preset=preset_name, model=preset.model, batch=batch_size, steps=steps,
-                repeats=repeats, steps_per_execution=steps_per_execution,
+                repeats=repeats, steps_per_execution=steps_per_execution, jit_compile=jit_compile,
                 zoo_images_per_s=zoo_rates, loop_images_per_s=loop_rates,
                 ratio=zoo_median / statistics.median(loop_rates),
                 zoo_step_gflop=zoo_gflop, loop_step_gflop=loop_gflop,
@@ -145,13 +170,14 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0):
 
 
 def table(rows, ceiling):
-    lines = ["| preset | batch | zoo fit images/s (median, range) | hand-written loop images/s | "
-             "ratio | GFLOP per step (zoo / loop) | zoo GFLOP/s | share of matmul | load avg |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| preset | batch | steps per execution, XLA | zoo fit images/s (median, range) | "
+             "hand-written loop images/s | ratio | GFLOP per step (zoo / loop) | zoo GFLOP/s | "
+             "share of matmul | load avg |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         zoo_rates, loop_rates = r["zoo_images_per_s"], r["loop_images_per_s"]
         lines.append(
-            f"| `{r['preset']}` | {r['batch']} | {statistics.median(zoo_rates):,.0f} "
+            f"| `{r['preset']}` | {r['batch']} | {r['steps_per_execution']}, "
+            f"{'on' if r['jit_compile'] else 'off'} | {statistics.median(zoo_rates):,.0f} "
             f"({min(zoo_rates):,.0f}-{max(zoo_rates):,.0f}) | {statistics.median(loop_rates):,.0f} "
             f"({min(loop_rates):,.0f}-{max(loop_rates):,.0f}) | {r['ratio']:.2f} | "
             f"{r['zoo_step_gflop']:.2f} / {r['loop_step_gflop']:.2f} | {r['zoo_gflop_per_s']:.1f} | "
@@ -168,7 +194,8 @@ def main(argv):
     if len(argv) > 1:
         raise ZooError(f"unexpected arguments {argv[1:]}: flags take the form --name=value")
     ceiling = matmul_gflops()
-    rows = [measure(preset, FLAGS.steps, FLAGS.repeats, FLAGS.steps_per_execution)
+    rows = [measure(preset, FLAGS.steps, FLAGS.repeats, FLAGS.steps_per_execution,
+                    jit_compile=FLAGS.jit_compile)
             for preset in FLAGS.presets]
     emit(table(rows, ceiling), FLAGS.out, {"matmul_gflops": ceiling, "rows": rows})
 
@@ -179,6 +206,7 @@ if __name__ == "__main__":
     flags.DEFINE_integer("repeats", 5, "timed runs", lower_bound=1)
     flags.DEFINE_integer("steps_per_execution", 1, "steps per call into the graph (zoo fit)",
                          lower_bound=1)
+    flags.DEFINE_boolean("jit_compile", False, "compile the zoo's step with XLA")
     flags.DEFINE_string("out", None, "also write the table here (and the figures as .json)")
     from zoo.cli import run_main
 

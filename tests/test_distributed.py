@@ -88,6 +88,10 @@ def _dataset(batch, steps):
                          ",".join(f"{k}={v}" for k, v in value.items()) or "tiny")
 def test_two_replicas_train_like_one_device(name, extra, steps=2):
     kwargs = {**TINY_CONFIGS[name], **DETERMINISTIC.get(name, {}), **extra}
+    # Fixed initial weights: a comparison that passes or fails alike on every run. (Some random
+    # starts of the instance-normalised translators amplify the replicas' rounding past the
+    # tolerance within two steps: 2 runs in 7 of the pooled cyclegan case failed unseeded.)
+    keras.utils.set_random_seed(0)
     reference = _with_global_batch_noise(zoo.create(name, **kwargs))
     d_steps = reference.minibatches_per_step
     batch = tiny_batch(reference, size=steps * MINIBATCH * d_steps, seed=1)
