@@ -115,6 +115,26 @@ def hand_written_step(generator, discriminator, batch_size, latent_dim, learning
     return step
 
 
+def pipeline_images_per_second(preset, batches=200):
+    """The input pipeline alone, as training builds it (the preset's dataset and batch, shuffled,
+    repeated): images/s over `batches` batches, after one full pass (decoding and the in-memory
+    cache are the first epoch's work)."""
+    from zoo import get_preset
+    from zoo.registry import get_dataset
+
+    preset = get_preset(preset)
+    batch_size = preset.train.get("batch_size", 64)
+    loader = get_dataset(preset.dataset).loader
+    epoch = int(loader(split="train", batch_size=batch_size, shuffle=False).cardinality())
+    iterator = iter(loader(split="train", batch_size=batch_size, shuffle=True, seed=0, repeat=True))
+    for _ in range(max(epoch, 0)):  # the first pass decodes and fills the cache
+        next(iterator)
+    start = time.perf_counter()
+    for _ in range(batches):
+        next(iterator)
+    return batches * batch_size / (time.perf_counter() - start)
+
+
 def images_per_second(run, steps, batch_size, repeats):
     run(steps)  # warm-up: tracing, allocation
     rates = []
@@ -125,7 +145,8 @@ def images_per_second(run, steps, batch_size, repeats):
     return rates
 
 
-def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_compile=False):
+def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_compile=False,
+            with_pipeline=True):
     import keras
     import numpy as np
     import tensorflow as tf
@@ -160,19 +181,21 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_comp
     loop_rates = images_per_second(hand_written, steps, batch_size, repeats)
     zoo_gflop = step_gflop(gan.generator, gan.discriminator, batch_size, ZOO_STEP_PASSES)
     loop_gflop = step_gflop(twin_generator, twin_discriminator, batch_size, LOOP_STEP_PASSES)
+    pipeline_rate = pipeline_images_per_second(preset_name) if with_pipeline else None
     zoo_median = statistics.median(zoo_rates)
     return dict(preset=preset_name, model=preset.model, batch=batch_size, steps=steps,
                 repeats=repeats, steps_per_execution=steps_per_execution, jit_compile=jit_compile,
                 zoo_images_per_s=zoo_rates, loop_images_per_s=loop_rates,
                 ratio=zoo_median / statistics.median(loop_rates),
-                zoo_step_gflop=zoo_gflop, loop_step_gflop=loop_gflop,
+                zoo_step_gflop=zoo_gflop, loop_step_gflop=loop_gflop, pipeline_images_per_s=pipeline_rate,
                 zoo_gflop_per_s=zoo_gflop * zoo_median / batch_size, load=os.getloadavg()[0])
 
 
 def table(rows, ceiling):
     lines = ["| preset | batch | steps per execution, XLA | zoo fit images/s (median, range) | "
              "hand-written loop images/s | ratio | GFLOP per step (zoo / loop) | zoo GFLOP/s | "
-             "share of matmul | load avg |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "share of matmul | input pipeline alone, images/s | load avg |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         zoo_rates, loop_rates = r["zoo_images_per_s"], r["loop_images_per_s"]
         lines.append(
@@ -181,7 +204,9 @@ def table(rows, ceiling):
             f"({min(zoo_rates):,.0f}-{max(zoo_rates):,.0f}) | {statistics.median(loop_rates):,.0f} "
             f"({min(loop_rates):,.0f}-{max(loop_rates):,.0f}) | {r['ratio']:.2f} | "
             f"{r['zoo_step_gflop']:.2f} / {r['loop_step_gflop']:.2f} | {r['zoo_gflop_per_s']:.1f} | "
-            f"{r['zoo_gflop_per_s'] / ceiling:.0%} | {r['load']:.1f} |")
+            f"{r['zoo_gflop_per_s'] / ceiling:.0%} | "
+            f"{'-' if r['pipeline_images_per_s'] is None else format(r['pipeline_images_per_s'], ',.0f')} | "
+            f"{r['load']:.1f} |")
     lines += ["", f"float32 matmul (2048x2048, median of 20): {ceiling:.1f} GFLOP/s. Steps per timed run "
               f"and repeats: {rows[0]['steps']} x {rows[0]['repeats']} (after one warm-up run)."
               if rows else ""]

@@ -84,12 +84,19 @@ def test_serving_benchmark_times_every_way_of_calling_a_shipped_generator():
 def test_throughput_benchmark_times_fit_against_the_hand_written_loop():
     from benchmarks import throughput
 
-    row = throughput.measure("dcgan_mnist", steps=2, repeats=2)
+    row = throughput.measure("dcgan_mnist", steps=2, repeats=2, with_pipeline=False)
     assert row["batch"] == 128 and len(row["zoo_images_per_s"]) == len(row["loop_images_per_s"]) == 2
     assert row["ratio"] > 0 and row["zoo_gflop_per_s"] > 0
     # The alternating step runs D once more than the simultaneous one.
     assert 1 < row["loop_step_gflop"] < row["zoo_step_gflop"] < 100
     assert "| `dcgan_mnist` | 128 | 1, off |" in throughput.table([row], ceiling=100.0)
+
+
+@needs_mnist
+def test_the_input_pipeline_is_timed_after_its_first_pass():
+    from benchmarks.throughput import pipeline_images_per_second
+
+    assert pipeline_images_per_second("dcgan_mnist", batches=5) > 0
 
 
 def test_multiply_adds_count_dense_and_convolution_layers():
