@@ -30,6 +30,16 @@ def _across_workers(strategy):
             and strategy.extended._in_multi_worker_mode())
 
 
+def sampling_seed(seed):
+    """The seed `generate` draws with: `seed` checked, or a fresh one for None."""
+    if seed is None:
+        return int(np.random.default_rng().integers(0, 2**62))
+    if (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+            or not -2**63 <= seed < 2**63):
+        raise ZooError(f"seed must be a 64-bit integer or None, got {seed!r}")
+    return int(seed)
+
+
 class GenerativeModel(keras.Model):
     """A model that generates from noise: `compile(...)`, `fit(dataset)`, `generate(n, seed)`.
 
@@ -178,12 +188,7 @@ class GenerativeModel(keras.Model):
         models take their condition as a keyword (`labels=`).
         """
         check_positive_int("n", n)
-        if seed is None:
-            seed = int(np.random.default_rng().integers(0, 2**62))
-        elif (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-              or not -2**63 <= seed < 2**63):
-            raise ZooError(f"seed must be a 64-bit integer or None, got {seed!r}")
-        inputs = self.generator_inputs(self.latent_from_seed(n, seed), **conditions)
+        inputs = self.generator_inputs(self.latent_from_seed(n, sampling_seed(seed)), **conditions)
         if self._sample_fn is None:
             self._sample_fn = tf.function(lambda inputs: self.generator(inputs, training=False),
                                           reduce_retracing=True)

@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.core import GenerativeModel
+from zoo.core.generative import sampling_seed
 from zoo.core.base import check_positive_int
 from zoo.errors import ZooError
 from zoo.serving import output_key
@@ -244,17 +245,13 @@ class RBM(GenerativeModel):
 
     def generate(self, n, seed=None, batch_size=2048, gibbs_steps=None, **conditions):
         """`n` images in [-1, 1]: p(v | h) at the end of `gibbs_steps` (default: the model's)
-        Gibbs steps of chains from random images."""
+        Gibbs steps of chains from random images. (`batch_size` is taken as the GANs' generate
+        takes it, and unused: the n chains run as one batch.)"""
         check_positive_int("n", n)
         steps = check_positive_int("gibbs_steps", self.gibbs_steps if gibbs_steps is None
                                    else gibbs_steps)
-        if conditions:
-            raise ZooError(f"rbm is unconditional: it takes no {', '.join(sorted(conditions))}")
-        if seed is None:
-            seed = int(np.random.default_rng().integers(0, 2**62))
-        elif (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-              or not -2**63 <= seed < 2**63):
-            raise ZooError(f"seed must be a 64-bit integer or None, got {seed!r}")
+        self.generator_inputs(None, **conditions)  # refuses any condition: it has none
+        seed = sampling_seed(seed)
         if self._sample_fn is None:
             self._sample_fn = tf.function(self.gibbs_chain, reduce_retracing=True)
         return self._sample_fn(tf.constant(n), tf.constant(seed, tf.int64),
