@@ -86,7 +86,8 @@ def step_gflop(generator, discriminator, batch_size, passes):
 
 def hand_written_step(generator, discriminator, batch_size, latent_dim, learning_rate=2e-4,
                       beta_1=0.5):
-    """The TensorFlow DCGAN tutorial's step on these networks: a tf.function of one batch.
+    """The TensorFlow DCGAN tutorial's step on these networks: a tf.function of one batch,
+    with its two optimizers as `step.optimizers` (generator's, discriminator's) for checkpoints.
     (The tutorial's Adam is keras' default, beta_1 0.9; the DCGAN paper's, 0.5, is the default
     here because the throughput comparison trains the zoo's networks with their own settings.)"""
     import keras
@@ -112,6 +113,7 @@ def hand_written_step(generator, discriminator, batch_size, latent_dim, learning
                                         discriminator.trainable_variables))
         return g_loss, d_loss
 
+    step.optimizers = (g_optimizer, d_optimizer)
     return step
 
 

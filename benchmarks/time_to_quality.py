@@ -1,7 +1,8 @@
 """Time to quality on MNIST: classifier FID against training minutes, the zoo's `dcgan_mnist`
 recipe beside the TensorFlow DCGAN tutorial's.
 
-    python -m benchmarks.time_to_quality --recipe=tutorial --log=runs/ttq/tutorial.jsonl
+    python -m benchmarks.time_to_quality --recipe=tutorial --log=runs/ttq/tutorial.jsonl \
+        --checkpoint_dir=runs/ttq/tutorial_state     # run it again to go on after an interruption
     python -m benchmarks.time_to_quality --recipe=dcgan_mnist --log=runs/ttq/dcgan_mnist.jsonl
     python -m benchmarks.time_to_quality --report=runs/ttq/tutorial.jsonl,runs/ttq/dcgan_mnist.jsonl \
         --out=benchmarks/results/time_to_quality_mnist.md      # and the .png beside it
@@ -19,6 +20,10 @@ steadier measure of work.
   stride-2 convolutions of 64 and 128 with LeakyReLU and dropout 0.3, then one logit), batch 256,
   Adam(1e-4) for both, 50 epochs, its pipeline (the 60,000 images in memory, shuffled, batched)
   and its step (benchmarks.throughput.hand_written_step: both losses under two tapes).
+  Its 50 epochs take hours on a small CPU machine, so with `--checkpoint_dir` the run saves its
+  state after every epoch and the same command goes on from the last finished epoch, adding to
+  the same log and clocks (the unfinished epoch's time is not counted; the random streams restart
+  from a seed derived from the epoch, so a resumed run is not bit-identical to an unbroken one).
 - any preset name: `zoo.train(preset=...)` as `train.py` runs it (checkpoints, sample grids,
   TensorBoard included in the clock), for the preset's epochs or `--epochs`.
 """
@@ -63,22 +68,39 @@ def tutorial_networks(latent_dim=100):
 
 
 class Progress:
-    """The training clock (evaluations taken out) and the JSON-lines log of FID per epoch."""
+    """The training clock (evaluations taken out) and the JSON-lines log of FID per epoch.
+    `resumed` (the saved state's epoch and clocks) continues an interrupted run's log."""
 
-    def __init__(self, log_path, recipe, measure_fid, settings):
+    def __init__(self, log_path, recipe, measure_fid, settings, resumed=None):
         self.log_path, self.recipe, self.measure_fid = log_path, recipe, measure_fid
         os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
-        self._write(dict(recipe=recipe, settings=settings, started=time.strftime("%Y-%m-%d %H:%M:%S")))
-        self.train_wall = self.train_cpu = 0.0
+        now = time.strftime("%Y-%m-%d %H:%M:%S")
+        if resumed:
+            self._write(dict(recipe=recipe, resumed_after_epoch=resumed["epoch"], at=now,
+                             epochs=settings.get("epochs")))
+            self.train_wall, self.train_cpu = resumed["train_seconds"], resumed["cpu_seconds"]
+        else:
+            self._write(dict(recipe=recipe, settings=settings, started=now))
+            self.train_wall = self.train_cpu = 0.0
         self.mark()
 
     def mark(self):
         """The clock runs from here (training begins or resumes)."""
         self.wall, self.cpu = time.perf_counter(), time.process_time()
 
-    def epoch_end(self, epoch, images_seen, generate):
+    def stop(self):
+        """The clock stops (an epoch ended); the clocks so far."""
         self.train_wall += time.perf_counter() - self.wall
         self.train_cpu += time.process_time() - self.cpu
+        return dict(train_seconds=self.train_wall, cpu_seconds=self.train_cpu)
+
+    def epoch_end(self, epoch, images_seen, generate):
+        self.stop()
+        self.evaluate(epoch, images_seen, generate)
+        self.mark()
+
+    def evaluate(self, epoch, images_seen, generate):
+        """Measure and log the FID of `generate()`, with the clocks as they stand."""
         eval_start = time.perf_counter()
         fid = self.measure_fid(generate())
         self._write(dict(recipe=self.recipe, epoch=epoch, images=images_seen, fid=fid,
@@ -86,7 +108,6 @@ class Progress:
                          eval_seconds=time.perf_counter() - eval_start, load=os.getloadavg()[0]))
         print(f"{self.recipe} epoch {epoch}: FID {fid:.3f} after {self.train_wall / 60:.1f} "
               f"training minutes", flush=True)
-        self.mark()
 
     def _write(self, record):
         with open(self.log_path, "a") as f:
@@ -104,23 +125,91 @@ def fid_on_test_images(dataset="mnist"):
     return lambda samples: float(frechet_distance(real_features, classify(classifier, samples)[0]))
 
 
-def run_tutorial(log_path, epochs=None, seed=0, limit=None):
-    """The tutorial's recipe; `limit` keeps the first images only (tests)."""
+STATE_FILE = "state.npz"
+
+
+def save_state(folder, networks, optimizers, meta):
+    """The networks' weights, the optimizers' variables and `meta` (JSON) in one file, written
+    under a temporary name and renamed, so that a run killed while saving keeps the last state."""
+    import numpy as np
+
+    os.makedirs(folder, exist_ok=True)
+    arrays = {"meta": np.array(json.dumps(meta))}
+    for name, owner in [*networks.items(), *optimizers.items()]:
+        for i, variable in enumerate(owner.variables if name in optimizers else owner.weights):
+            arrays[f"{name}/{i}"] = np.asarray(variable)
+    partial = os.path.join(folder, "partial-" + STATE_FILE)
+    with open(partial, "wb") as f:
+        np.savez(f, **arrays)
+    os.replace(partial, os.path.join(folder, STATE_FILE))
+
+
+def load_state(folder, networks, optimizers):
+    """Restore what save_state wrote into built networks and optimizers; its meta, or None when
+    `folder` holds no state yet."""
+    import numpy as np
+    from zoo.errors import ZooError
+
+    path = os.path.join(folder, STATE_FILE)
+    if not os.path.exists(path):
+        return None
+    with np.load(path) as saved:
+        for name, owner in [*networks.items(), *optimizers.items()]:
+            variables = owner.variables if name in optimizers else owner.weights
+            count = sum(key.startswith(name + "/") for key in saved.files)
+            values = [saved[f"{name}/{i}"] for i in range(count)]
+            if count != len(variables) or any(
+                    tuple(v.shape) != a.shape for v, a in zip(variables, values)):
+                raise ZooError(f"{path} holds another run's {name}: delete it or give another "
+                               "--checkpoint_dir")
+            for variable, value in zip(variables, values):
+                variable.assign(value)
+        return json.loads(str(saved["meta"]))
+
+
+def last_logged_epoch(log_path):
+    """The newest run's last evaluated epoch in `log_path`, 0 if none."""
+    from zoo.errors import ZooError
+
+    try:
+        return read_log(log_path)[1][-1]["epoch"]
+    except ZooError:  # no log or no evaluation yet
+        return 0
+
+
+def run_tutorial(log_path, epochs=None, seed=0, limit=None, checkpoint_dir=None):
+    """The tutorial's recipe; `limit` keeps the first images only (tests). With
+    `checkpoint_dir`, the state is saved after every epoch and a run finding one there goes on
+    from it."""
     import keras
     import numpy as np
     import tensorflow as tf
     from benchmarks.throughput import hand_written_step
+    from zoo.errors import ZooError
     from zoo.metrics.quality import real_images
 
     epochs = epochs or TUTORIAL["epochs"]
     batch_size, latent_dim = TUTORIAL["batch_size"], TUTORIAL["latent_dim"]
+    settings = dict(TUTORIAL, epochs=epochs, seed=seed, limit=limit, source=TUTORIAL_URL)
     keras.utils.set_random_seed(seed)
     images = real_images("mnist", "train", limit=limit)
-    batches = (tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=seed)
-               .batch(batch_size))
+    examples = tf.data.Dataset.from_tensor_slices(images)
     generator, discriminator = tutorial_networks(latent_dim)
     step = hand_written_step(generator, discriminator, batch_size, latent_dim,
                              learning_rate=TUTORIAL["learning_rate"], beta_1=TUTORIAL["beta_1"])
+    networks = dict(generator=generator, discriminator=discriminator)
+    optimizers = dict(zip(["g_optimizer", "d_optimizer"], step.optimizers))
+    for optimizer, network in zip(step.optimizers, networks.values()):
+        optimizer.build(network.trainable_variables)  # its slots exist before a restore
+    resumed = checkpoint_dir and load_state(checkpoint_dir, networks, optimizers)
+    if resumed:
+        kept = {k: v for k, v in resumed["settings"].items() if k != "epochs"}
+        if kept != {k: v for k, v in settings.items() if k != "epochs"}:
+            raise ZooError(f"{checkpoint_dir} holds a run with other settings "
+                           f"({resumed['settings']}): delete it or give another --checkpoint_dir")
+        # A fresh random stream per resumption: the same seed again would repeat the noise.
+        keras.utils.set_random_seed(seed + 1000 * resumed["epoch"])
+    done = resumed["epoch"] if resumed else 0
     eval_noise = np.random.default_rng(EVAL_SEED).standard_normal((EVAL_SAMPLES, latent_dim))
     eval_noise = eval_noise.astype("float32")
 
@@ -128,14 +217,21 @@ def run_tutorial(log_path, epochs=None, seed=0, limit=None):
         return np.concatenate([generator(eval_noise[i:i + 1000], training=False).numpy()
                                for i in range(0, EVAL_SAMPLES, 1000)])
 
-    progress = Progress(log_path, "tutorial", fid_on_test_images(),
-                        dict(TUTORIAL, epochs=epochs, seed=seed, source=TUTORIAL_URL))
+    progress = Progress(log_path, "tutorial", fid_on_test_images(), settings, resumed=resumed)
+    if resumed and last_logged_epoch(log_path) < done:  # stopped between saving and measuring
+        progress.evaluate(done, done * len(images), generate)
     progress.mark()
-    for epoch in range(1, epochs + 1):
-        for batch in batches:
+    for epoch in range(done + 1, epochs + 1):
+        # Each epoch's order from its own seed, so that a resumed run does not repeat epoch 1's.
+        for batch in examples.shuffle(len(images), seed=seed * 1000 + epoch).batch(batch_size):
             losses = step(batch)
         float(losses[0])  # the epoch's last step has run
-        progress.epoch_end(epoch, epoch * len(images), generate)
+        clocks = progress.stop()
+        if checkpoint_dir:
+            save_state(checkpoint_dir, networks, optimizers,
+                       dict(epoch=epoch, settings=settings, **clocks))
+        progress.evaluate(epoch, epoch * len(images), generate)
+        progress.mark()
 
 
 def run_preset(log_path, preset, epochs=None, seed=0, overrides=None):
@@ -180,7 +276,10 @@ def read_log(path):
         raise ZooError(f"{path} holds no evaluations yet: run a recipe with --log={path} first")
     # A log written twice holds two runs: the newest header and what follows it count.
     last = max(i for i, r in enumerate(records) if "settings" in r)
-    return records[last], [r for r in records[last:] if "fid" in r]
+    header = records[last]
+    for resumption in (r for r in records[last:] if "resumed_after_epoch" in r):
+        header["settings"]["epochs"] = resumption["epochs"]  # a resumed run may go further
+    return header, [r for r in records[last:] if "fid" in r]
 
 
 def minutes_to_reach(evaluations, target):
@@ -262,7 +361,10 @@ def main(argv):
     if not FLAGS.recipe or not FLAGS.log:
         raise ZooError("give --recipe and --log to run a recipe, or --report=LOG,LOG to report")
     if FLAGS.recipe == "tutorial":
-        run_tutorial(FLAGS.log, FLAGS.epochs, FLAGS.seed)
+        run_tutorial(FLAGS.log, FLAGS.epochs, FLAGS.seed, checkpoint_dir=FLAGS.checkpoint_dir)
+    elif FLAGS.checkpoint_dir:
+        raise ZooError("--checkpoint_dir is for --recipe=tutorial; a preset's run resumes "
+                       "through train.py --output_dir=... --resume")
     else:
         from zoo import get_preset
 
@@ -275,6 +377,8 @@ if __name__ == "__main__":
     flags.DEFINE_string("log", None, "JSON-lines file the evaluations are appended to")
     flags.DEFINE_integer("epochs", None, "epochs (default: the recipe's)", lower_bound=1)
     flags.DEFINE_integer("seed", 0, "seed of the run")
+    flags.DEFINE_string("checkpoint_dir", None, "tutorial: save its state here after every epoch "
+                        "and go on from the state found here")
     flags.DEFINE_list("report", None, "logs to report instead of training")
     flags.DEFINE_string("out", None, "with --report: write the table here and the plot beside it")
     from zoo.cli import run_main

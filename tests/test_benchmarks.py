@@ -113,15 +113,34 @@ def test_multiply_adds_count_dense_and_convolution_layers():
 
 
 @needs_mnist
-def test_time_to_quality_logs_each_epoch_and_compares_with_the_tutorial(tmp_path):
+def test_time_to_quality_logs_each_epoch_resumes_and_compares_with_the_tutorial(tmp_path):
+    import keras
+    import pytest
     from benchmarks import time_to_quality as ttq
+    from zoo.errors import ZooError
 
     tutorial_log, zoo_log = str(tmp_path / "tutorial.jsonl"), str(tmp_path / "zoo.jsonl")
-    ttq.run_tutorial(tutorial_log, epochs=2, limit=512)
+    state = str(tmp_path / "tutorial_state")
+    # One epoch, then the same run resumed from its saved state for a second one.
+    ttq.run_tutorial(tutorial_log, epochs=1, limit=512, checkpoint_dir=state)
+    generator, discriminator = ttq.tutorial_networks()
+    networks = dict(generator=generator, discriminator=discriminator)
+    optimizers = {name: keras.optimizers.Adam() for name in ("g_optimizer", "d_optimizer")}
+    for optimizer, network in zip(optimizers.values(), networks.values()):
+        optimizer.build(network.trainable_variables)
+    after_one = ttq.load_state(state, networks, optimizers)
+    assert after_one["epoch"] == 1 and int(optimizers["g_optimizer"].iterations) == 2
+    ttq.run_tutorial(tutorial_log, epochs=2, limit=512, checkpoint_dir=state)
+    with pytest.raises(ZooError, match="other settings"):
+        ttq.run_tutorial(tutorial_log, epochs=2, limit=512, seed=5, checkpoint_dir=state)
     ttq.run_preset(zoo_log, "dcgan_mnist", epochs=1, overrides=dict(steps_per_epoch=2))
     header, evaluations = ttq.read_log(tutorial_log)
     assert header["settings"]["batch_size"] == 256 and header["settings"]["learning_rate"] == 1e-4
     assert [r["epoch"] for r in evaluations] == [1, 2] and evaluations[1]["images"] == 1024
+    # The resumed epoch trained from the saved weights and counted on from the saved clocks.
+    assert evaluations[0]["train_seconds"] == pytest.approx(after_one["train_seconds"])
+    assert ttq.load_state(state, networks, optimizers)["epoch"] == 2
+    assert int(optimizers["g_optimizer"].iterations) == 4  # 2 steps on from the saved 2, not from 0
     # The clock only runs forward and leaves the evaluations out.
     assert 0 < evaluations[0]["train_seconds"] < evaluations[1]["train_seconds"]
     assert all(r["fid"] > 0 and r["eval_seconds"] > 0 for r in evaluations)
