@@ -6,12 +6,20 @@ step's arithmetic rate against the machine's float32 matmul rate.
 
 For each preset (its model, shapes and batch), on one batch of random data held in memory (so
 the figure is the step's own; the input pipeline is measured apart):
-- `zoo fit`: `gan.fit` for `--steps` steps (`--steps_per_execution` steps per call into the
-  graph);
+- `zoo fit`: one `gan.fit` call of `--repeats` + 1 epochs of `--steps` steps each
+  (`--steps_per_execution` steps per call into the graph), each epoch timed by a callback and the
+  first (tracing) left out. One call, not one per repetition: a fit that stops part-way through
+  a dataset (steps_per_epoch on a repeated one) ends by deleting its iterator, and with an
+  autotuned stage in the pipeline that waits for tf.data's autotuning thread to wake, which
+  measured up to 4 s here, a cost paid once per fit call rather than per step;
 - `hand-written loop`: the same generator and discriminator trained by the TensorFlow DCGAN
   tutorial's pattern, one `tf.function` step computing both non-saturating losses under two
   tapes (simultaneous updates, D run once on the fakes), called from Python each step;
-- images/s of each (median of `--repeats` timed runs, after a warm-up run), their ratio in the
+- `hand-written alternating loop`: the same networks trained by a `tf.function` step of the
+  zoo's algorithm (D's update, then G's loss under the updated D, one G forward pass for both),
+  so that the ratio to it shows what `fit` and the zoo's step cost beyond the arithmetic, apart
+  from the extra D pass the alternating algorithm makes;
+- images/s of each (median of `--repeats` timed runs, after a warm-up run), their ratios in the
   same process, the step's GFLOP and GFLOP/s, and the machine's float32 matmul GFLOP/s (a
   2048x2048 product, median of 20) as the ceiling.
 
@@ -85,9 +93,10 @@ def step_gflop(generator, discriminator, batch_size, passes):
 
 
 def hand_written_step(generator, discriminator, batch_size, latent_dim, learning_rate=2e-4,
-                      beta_1=0.5):
+                      beta_1=0.5, alternating=False):
     """The TensorFlow DCGAN tutorial's step on these networks: a tf.function of one batch,
     with its two optimizers as `step.optimizers` (generator's, discriminator's) for checkpoints.
+    `alternating`: D's update first, then G's loss under the updated D (the zoo's algorithm).
     (The tutorial's Adam is keras' default, beta_1 0.9; the DCGAN paper's, 0.5, is the default
     here because the throughput comparison trains the zoo's networks with their own settings.)"""
     import keras
@@ -96,6 +105,26 @@ def hand_written_step(generator, discriminator, batch_size, latent_dim, learning
     cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
     g_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
     d_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
+
+    def apply(optimizer, tape, loss, network):
+        variables = network.trainable_variables
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+
+    @tf.function
+    def alternating_step(images):
+        with tf.GradientTape() as g_tape:
+            generated = generator(tf.random.normal([batch_size, latent_dim]), training=True)
+        with tf.GradientTape() as d_tape:
+            real_output = discriminator(images, training=True)
+            fake_output = discriminator(tf.stop_gradient(generated), training=True)
+            d_loss = (cross_entropy(tf.ones_like(real_output), real_output)
+                      + cross_entropy(tf.zeros_like(fake_output), fake_output))
+        apply(d_optimizer, d_tape, d_loss, discriminator)
+        with g_tape:
+            fake_output = discriminator(generated, training=True)
+            g_loss = cross_entropy(tf.ones_like(fake_output), fake_output)
+        apply(g_optimizer, g_tape, g_loss, generator)
+        return g_loss, d_loss
 
     @tf.function
     def step(images):
@@ -107,14 +136,13 @@ def hand_written_step(generator, discriminator, batch_size, latent_dim, learning
             g_loss = cross_entropy(tf.ones_like(fake_output), fake_output)
             d_loss = (cross_entropy(tf.ones_like(real_output), real_output)
                       + cross_entropy(tf.zeros_like(fake_output), fake_output))
-        g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, generator.trainable_variables),
-                                        generator.trainable_variables))
-        d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, discriminator.trainable_variables),
-                                        discriminator.trainable_variables))
+        apply(g_optimizer, g_tape, g_loss, generator)
+        apply(d_optimizer, d_tape, d_loss, discriminator)
         return g_loss, d_loss
 
-    step.optimizers = (g_optimizer, d_optimizer)
-    return step
+    chosen = alternating_step if alternating else step
+    chosen.optimizers = (g_optimizer, d_optimizer)
+    return chosen
 
 
 def pipeline_images_per_second(preset, batches=200):
@@ -135,6 +163,23 @@ def pipeline_images_per_second(preset, batches=200):
     for _ in range(batches):
         next(iterator)
     return batches * batch_size / (time.perf_counter() - start)
+
+
+def fit_images_per_second(model, data, steps, batch_size, repeats):
+    """images/s of each epoch of one fit call, after a first epoch left out (tracing)."""
+    import keras
+
+    seconds = []
+
+    class EpochClock(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            seconds.append(time.perf_counter() - self.start)
+
+    model.fit(data, steps_per_epoch=steps, epochs=repeats + 1, verbose=0, callbacks=[EpochClock()])
+    return [steps * batch_size / s for s in seconds[1:]]
 
 
 def images_per_second(run, steps, batch_size, repeats):
@@ -167,20 +212,25 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_comp
     images = tf.constant(images.astype("float32"))
     data = tf.data.Dataset.from_tensors(images).repeat()
 
-    def zoo_fit(count):
-        gan.fit(data, steps_per_epoch=count, epochs=1, verbose=0)
+    def hand_written(alternating):
+        """A run of the hand-written loop on fresh copies of the networks."""
+        twin_generator = keras.models.clone_model(gan.generator)
+        twin_discriminator = keras.models.clone_model(gan.discriminator)
+        step = hand_written_step(twin_generator, twin_discriminator, batch_size, gan.latent_dim,
+                                 alternating=alternating)
 
-    twin_generator = keras.models.clone_model(gan.generator)
-    twin_discriminator = keras.models.clone_model(gan.discriminator)
-    step = hand_written_step(twin_generator, twin_discriminator, batch_size, gan.latent_dim)
+        def run(count):
+            for _ in range(count):
+                losses = step(images)
+            float(losses[0])  # wait for the last step
 
-    def hand_written(count):
-        for _ in range(count):
-            losses = step(images)
-        float(losses[0])  # wait for the last step
+        return run, twin_generator, twin_discriminator
 
-    zoo_rates = images_per_second(zoo_fit, steps, batch_size, repeats)
-    loop_rates = images_per_second(hand_written, steps, batch_size, repeats)
+    zoo_rates = fit_images_per_second(gan, data, steps, batch_size, repeats)
+    tutorial_loop, twin_generator, twin_discriminator = hand_written(alternating=False)
+    loop_rates = images_per_second(tutorial_loop, steps, batch_size, repeats)
+    alternating_rates = images_per_second(hand_written(alternating=True)[0], steps, batch_size,
+                                          repeats)
     zoo_gflop = step_gflop(gan.generator, gan.discriminator, batch_size, ZOO_STEP_PASSES)
     loop_gflop = step_gflop(twin_generator, twin_discriminator, batch_size, LOOP_STEP_PASSES)
     pipeline_rate = pipeline_images_per_second(preset_name) if with_pipeline else None
@@ -188,23 +238,28 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_comp
     return dict(preset=preset_name, model=preset.model, batch=batch_size, steps=steps,
                 repeats=repeats, steps_per_execution=steps_per_execution, jit_compile=jit_compile,
                 zoo_images_per_s=zoo_rates, loop_images_per_s=loop_rates,
+                alternating_loop_images_per_s=alternating_rates,
                 ratio=zoo_median / statistics.median(loop_rates),
+                ratio_to_alternating=zoo_median / statistics.median(alternating_rates),
                 zoo_step_gflop=zoo_gflop, loop_step_gflop=loop_gflop, pipeline_images_per_s=pipeline_rate,
                 zoo_gflop_per_s=zoo_gflop * zoo_median / batch_size, load=os.getloadavg()[0])
 
 
 def table(rows, ceiling):
+    def spread(rates):
+        return f"{statistics.median(rates):,.0f} ({min(rates):,.0f}-{max(rates):,.0f})"
+
     lines = ["| preset | batch | steps per execution, XLA | zoo fit images/s (median, range) | "
-             "hand-written loop images/s | ratio | GFLOP per step (zoo / loop) | zoo GFLOP/s | "
-             "share of matmul | input pipeline alone, images/s | load avg |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "tutorial's loop images/s | ratio | alternating loop images/s | ratio | "
+             "GFLOP per step (zoo / tutorial's) | zoo GFLOP/s | share of matmul | "
+             "input pipeline alone, images/s | load avg |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        zoo_rates, loop_rates = r["zoo_images_per_s"], r["loop_images_per_s"]
         lines.append(
             f"| `{r['preset']}` | {r['batch']} | {r['steps_per_execution']}, "
-            f"{'on' if r['jit_compile'] else 'off'} | {statistics.median(zoo_rates):,.0f} "
-            f"({min(zoo_rates):,.0f}-{max(zoo_rates):,.0f}) | {statistics.median(loop_rates):,.0f} "
-            f"({min(loop_rates):,.0f}-{max(loop_rates):,.0f}) | {r['ratio']:.2f} | "
+            f"{'on' if r['jit_compile'] else 'off'} | {spread(r['zoo_images_per_s'])} | "
+            f"{spread(r['loop_images_per_s'])} | {r['ratio']:.2f} | "
+            f"{spread(r['alternating_loop_images_per_s'])} | {r['ratio_to_alternating']:.2f} | "
             f"{r['zoo_step_gflop']:.2f} / {r['loop_step_gflop']:.2f} | {r['zoo_gflop_per_s']:.1f} | "
             f"{r['zoo_gflop_per_s'] / ceiling:.0%} | "
             f"{'-' if r['pipeline_images_per_s'] is None else format(r['pipeline_images_per_s'], ',.0f')} | "

@@ -86,7 +86,8 @@ def test_throughput_benchmark_times_fit_against_the_hand_written_loop():
 
     row = throughput.measure("dcgan_mnist", steps=2, repeats=2, with_pipeline=False)
     assert row["batch"] == 128 and len(row["zoo_images_per_s"]) == len(row["loop_images_per_s"]) == 2
-    assert row["ratio"] > 0 and row["zoo_gflop_per_s"] > 0
+    assert len(row["alternating_loop_images_per_s"]) == 2
+    assert row["ratio"] > 0 and row["ratio_to_alternating"] > 0 and row["zoo_gflop_per_s"] > 0
     # The alternating step runs D once more than the simultaneous one.
     assert 1 < row["loop_step_gflop"] < row["zoo_step_gflop"] < 100
     assert "| `dcgan_mnist` | 128 | 1, off |" in throughput.table([row], ceiling=100.0)
