@@ -80,9 +80,14 @@ def multiply_adds(model):
         if kind in ("Dense", "Conv2D", "Conv2DTranspose"):
             kernel = int(np.prod(layer.kernel.shape))
             # A convolution applies its kernel at each output position; a transposed one at each
-            # input position.
-            positions = {"Dense": 1, "Conv2D": np.prod(layer.output.shape[1:-1]),
-                         "Conv2DTranspose": np.prod(layer.input.shape[1:-1])}[kind]
+            # input position. (A dense layer inside another layer, maxout's, has no graph node to
+            # ask for shapes, and needs none.)
+            if kind == "Dense":
+                positions = 1
+            elif kind == "Conv2D":
+                positions = np.prod(layer.output.shape[1:-1])
+            else:
+                positions = np.prod(layer.input.shape[1:-1])
             total += int(positions) * kernel
     return total
 

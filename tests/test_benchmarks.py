@@ -111,6 +111,11 @@ def test_multiply_adds_count_dense_and_convolution_layers():
         keras.layers.BatchNormalization(), keras.layers.Flatten(),
         keras.layers.Dense(5)])  # 64 x 5
     assert multiply_adds(model) == 16 * 18 + 16 * 8 + 64 * 5
+    # Dense layers inside a layer (maxout's pieces) count too.
+    from zoo.layers import Maxout
+
+    mlp = keras.Sequential([keras.Input((6,)), Maxout(units=4, pieces=3), keras.layers.Dense(1)])
+    assert multiply_adds(mlp) == 6 * 12 + 4 * 1
 
 
 @needs_mnist
