@@ -39,6 +39,9 @@ flags.DEFINE_boolean("minibatch_stddev", None, "give the discriminator the batch
 flags.DEFINE_boolean("spectral_norm", None, "spectral normalization of the discriminator's layers")
 flags.DEFINE_enum("d_normalization", None, ["batch", "layer", "none"], "normalization of the DCGAN "
                   "discriminator's hidden layers (none with --spectral_norm, as in SN-GAN)")
+flags.DEFINE_enum("updates", None, ["alternating", "simultaneous"], "alternating: D's update, "
+                  "then G's loss under the updated D (default); simultaneous: both losses from one "
+                  "D pass over the fakes (the TF tutorial's step)")
 flags.DEFINE_integer("unrolled_steps", None, "unrolled GAN: the generator's loss looks this many "
                      "discriminator steps ahead", lower_bound=0)
 flags.DEFINE_float("gradient_penalty", None, "weight of WGAN-GP's gradient penalty (0: off)",
@@ -86,7 +89,7 @@ OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d
              "rollback_lr_factor", "optimizer", "pack", "minibatch_stddev", "spectral_norm",
              "unrolled_steps", "gradient_penalty", "r1_gamma", "clip_value", "time_budget",
              "d_normalization", "base_filters", "discriminator", "mismatch_weight",
-             "labelled_examples", "feature_weight")
+             "labelled_examples", "feature_weight", "updates")
 
 
 def main(argv):

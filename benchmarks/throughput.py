@@ -30,7 +30,7 @@ that stops at the inputs as one, the zoo's alternating step costs 3 G + 8 D forw
 example: G once (its fakes serve both updates) and its backward pass (2); D on the real and the
 fake batch and back (2 + 4), then, for G's loss under the updated D, on the fakes again and back
 to its input (1 + 1). The tutorial's simultaneous step shares D's forward pass on the fakes
-between the two losses: 3 G + 7 D. (TF's profiler was tried and dropped: it counts the traced
+between the two losses: 3 G + 7 D, as does the zoo's with `--updates=simultaneous`. (TF's profiler was tried and dropped: it counts the traced
 graph before grappler removes the gradients nobody uses.) Only models whose generator takes z
 alone and whose discriminator returns one logit have a hand-written twin here.
 """
@@ -67,6 +67,8 @@ def matmul_gflops(side=2048, repeats=20):
 
 # Forward-pass equivalents per example of one training step (see the module docstring).
 ZOO_STEP_PASSES = dict(generator=3, discriminator=8)
+# The zoo's step with updates="simultaneous" shares D's pass over the fakes, as the tutorial's.
+ZOO_STEP_PASSES_SIMULTANEOUS = dict(generator=3, discriminator=7)
 LOOP_STEP_PASSES = dict(generator=3, discriminator=7)
 
 
@@ -199,6 +201,7 @@ def images_per_second(run, steps, batch_size, repeats):
 
 
 def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_compile=False,
+            updates="alternating",
             with_pipeline=True):
     import keras
     import numpy as np
@@ -209,7 +212,7 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_comp
     preset = zoo.get_preset(preset_name)
     batch_size = preset.train.get("batch_size", 64)
     keras.utils.set_random_seed(seed)
-    gan = zoo.create(preset.model, **preset.model_kwargs)
+    gan = zoo.create(preset.model, **{**preset.model_kwargs, "updates": updates})
     if gan.data_needs != "examples" or gan.d_steps != 1:
         raise ZooError(f"{preset_name}: only unconditional models with d_steps 1 have a "
                        "hand-written twin here")
@@ -237,7 +240,9 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_comp
     loop_rates = images_per_second(tutorial_loop, steps, batch_size, repeats)
     alternating_rates = images_per_second(hand_written(alternating=True)[0], steps, batch_size,
                                           repeats)
-    zoo_gflop = step_gflop(gan.generator, gan.discriminator, batch_size, ZOO_STEP_PASSES)
+    zoo_gflop = step_gflop(gan.generator, gan.discriminator, batch_size,
+                           ZOO_STEP_PASSES_SIMULTANEOUS if updates == "simultaneous"
+                           else ZOO_STEP_PASSES)
     loop_gflop = step_gflop(twin_generator, twin_discriminator, batch_size, LOOP_STEP_PASSES)
     pipeline_rate = None
     if with_pipeline:
@@ -248,6 +253,7 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_comp
     zoo_median = statistics.median(zoo_rates)
     return dict(preset=preset_name, model=preset.model, batch=batch_size, steps=steps,
                 repeats=repeats, steps_per_execution=steps_per_execution, jit_compile=jit_compile,
+                updates=updates,
                 zoo_images_per_s=zoo_rates, loop_images_per_s=loop_rates,
                 alternating_loop_images_per_s=alternating_rates,
                 ratio=zoo_median / statistics.median(loop_rates),
@@ -260,7 +266,7 @@ def table(rows, ceiling):
     def spread(rates):
         return f"{statistics.median(rates):,.0f} ({min(rates):,.0f}-{max(rates):,.0f})"
 
-    lines = ["| preset | batch | steps per execution, XLA | zoo fit images/s (median, range) | "
+    lines = ["| preset | batch | steps per execution, XLA, updates | zoo fit images/s (median, range) | "
              "tutorial's loop images/s | ratio | alternating loop images/s | ratio | "
              "GFLOP per step (zoo / tutorial's) | zoo GFLOP/s | share of matmul | "
              "input pipeline alone, images/s | load avg |",
@@ -268,7 +274,8 @@ def table(rows, ceiling):
     for r in rows:
         lines.append(
             f"| `{r['preset']}` | {r['batch']} | {r['steps_per_execution']}, "
-            f"{'on' if r['jit_compile'] else 'off'} | {spread(r['zoo_images_per_s'])} | "
+            f"{'on' if r['jit_compile'] else 'off'}, {r['updates']} | "
+            f"{spread(r['zoo_images_per_s'])} | "
             f"{spread(r['loop_images_per_s'])} | {r['ratio']:.2f} | "
             f"{spread(r['alternating_loop_images_per_s'])} | {r['ratio_to_alternating']:.2f} | "
             f"{r['zoo_step_gflop']:.2f} / {r['loop_step_gflop']:.2f} | {r['zoo_gflop_per_s']:.1f} | "
@@ -288,7 +295,7 @@ def main(argv):
         raise ZooError(f"unexpected arguments {argv[1:]}: flags take the form --name=value")
     ceiling = matmul_gflops()
     rows = [measure(preset, FLAGS.steps, FLAGS.repeats, FLAGS.steps_per_execution,
-                    jit_compile=FLAGS.jit_compile)
+                    jit_compile=FLAGS.jit_compile, updates=FLAGS.updates)
             for preset in FLAGS.presets]
     emit(table(rows, ceiling), FLAGS.out, {"matmul_gflops": ceiling, "rows": rows})
 
@@ -300,6 +307,8 @@ if __name__ == "__main__":
     flags.DEFINE_integer("steps_per_execution", 1, "steps per call into the graph (zoo fit)",
                          lower_bound=1)
     flags.DEFINE_boolean("jit_compile", False, "compile the zoo's step with XLA")
+    flags.DEFINE_enum("updates", "alternating", ["alternating", "simultaneous"],
+                      "the zoo's update order (the loops are measured as ever)")
     flags.DEFINE_string("out", None, "also write the table here (and the figures as .json)")
     from zoo.cli import run_main
 

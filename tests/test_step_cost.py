@@ -64,3 +64,29 @@ def test_the_step_is_traced_once_for_a_whole_run(name):
         gan.fit(data, epochs=2, verbose=0)
     assert step.call_count == 1  # Python ran once, to trace; 8 steps ran the graph
     assert int(gan.g_optimizer.iterations) == 8
+
+
+def discriminator_calls(gan):
+    """D's forward passes in one traced step."""
+    calls = []
+    call = keras.Model.__call__
+
+    def counting_call(model, *args, **kwargs):
+        if model is gan.discriminator:
+            calls.append(model)
+        return call(model, *args, **kwargs)
+
+    batch = tf.nest.map_structure(tf.constant, tiny_batch(gan))
+    with mock.patch.object(keras.Model, "__call__", counting_call):
+        tf.function(gan.train_step).get_concrete_function(batch)
+    return len(calls)
+
+
+def test_simultaneous_updates_judge_the_fakes_once():
+    # Alternating: D on the real and the fake batch for its update, on the fakes again for G's
+    # loss under the updated D. Simultaneous: the second pass over the fakes is the first one.
+    alternating = zoo.create("dcgan", **TINY_CONFIGS["dcgan"])
+    simultaneous = zoo.create("dcgan", **TINY_CONFIGS["dcgan"], updates="simultaneous")
+    for gan in (alternating, simultaneous):
+        gan.compile()
+    assert (discriminator_calls(alternating), discriminator_calls(simultaneous)) == (3, 2)

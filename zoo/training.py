@@ -49,7 +49,7 @@ TRAIN_DEFAULTS = dict(batch_size=64, epochs=10, steps_per_epoch=None, g_lr=2e-4,
 # Overrides that belong to the model's constructor rather than to the training loop.
 MODEL_OVERRIDES = ("latent_dim", "d_steps", "loss", "label_smoothing", "pack", "minibatch_stddev",
                    "spectral_norm", "unrolled_steps", "gradient_penalty", "r1_gamma", "clip_value",
-                   "d_normalization")
+                   "d_normalization", "updates")
 OPTIMIZERS = ("adam", "rmsprop")
 # None: constant; "linear": down to 0 over the run; "linear_second_half": constant, then down
 # to 0 over the second half (CycleGAN's).

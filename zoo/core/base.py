@@ -13,6 +13,8 @@ network (the minibatch standard deviation feature, spectral norm) reach the buil
 through `discriminator_options()`; packing through `packed_shape()`.
 """
 
+import contextlib
+
 import numpy as np
 import tensorflow as tf
 import keras
@@ -22,6 +24,10 @@ from zoo.core import unrolling
 from zoo.core.generative import GenerativeModel, check_positive_int
 from zoo.errors import ZooError
 from zoo.layers import ClipWeights
+
+
+# How D's and G's updates follow each other within a step (see BaseGAN's `updates`).
+UPDATES = ("alternating", "simultaneous")
 
 
 def batch_size_of(batch):
@@ -57,6 +63,10 @@ class BaseGAN(GenerativeModel):
       d_steps: discriminator updates per generator update (k in Goodfellow et al. 2014).
       loss: a name from `zoo.losses.ADVERSARIAL_LOSSES`.
       label_smoothing: one-sided label smoothing; real targets become 1 - label_smoothing.
+      updates: "alternating" (the paper's Algorithm 1: D's update, then G's loss under the
+        updated D) or "simultaneous" (both losses read D as it stands and share its pass over
+        the fakes, as the TensorFlow DCGAN tutorial's step and TF-GAN's joint updates do: one
+        D forward pass fewer per step). With d_steps > 1 the earlier D steps alternate as ever.
 
     Remedies and regularisers (off by default):
       pack: PacGAN (Lin et al. 2018): D judges `pack` samples at once, all real or all
@@ -78,8 +88,14 @@ class BaseGAN(GenerativeModel):
     def __init__(self, latent_dim=100, latent_distribution="normal", d_steps=1,
                  loss="non_saturating", label_smoothing=0.0, noise_seed=None, pack=1,
                  minibatch_stddev=False, spectral_norm=False, unrolled_steps=0,
-                 gradient_penalty=0.0, r1_gamma=0.0, clip_value=None, name=None, **kwargs):
+                 gradient_penalty=0.0, r1_gamma=0.0, clip_value=None, updates="alternating",
+                 name=None, **kwargs):
         check_positive_int("d_steps", d_steps)
+        if updates not in UPDATES:
+            raise ZooError(f"updates must be one of {', '.join(UPDATES)}, got {updates!r}")
+        if updates == "simultaneous" and unrolled_steps:
+            raise ZooError("unrolled_steps looks ahead from D's update, which simultaneous updates "
+                           "do not take first: use updates='alternating' or drop unrolled_steps")
         check_positive_int("pack", pack)
         check_positive_int("unrolled_steps", unrolled_steps, minimum=0)
         if not 0.0 <= float(label_smoothing) < 1.0:
@@ -103,7 +119,9 @@ class BaseGAN(GenerativeModel):
         self.gradient_penalty = check_weight("gradient_penalty", gradient_penalty)
         self.r1_gamma = check_weight("r1_gamma", r1_gamma)
         self.clip_value = None if clip_value is None else float(clip_value)
+        self.updates = updates
         self._unrolled_weights = None  # D's weights for G's loss while unrolling
+        self._shared_scores = None  # {id(batch): (batch, score)} while both losses share D's passes
         # The networks are built here (GenerativeModel builds the generator), after the
         # settings their builders read.
         super().__init__(latent_dim=latent_dim, latent_distribution=latent_distribution,
@@ -149,6 +167,7 @@ class BaseGAN(GenerativeModel):
             "gradient_penalty": self.gradient_penalty,
             "r1_gamma": self.r1_gamma,
             "clip_value": self.clip_value,
+            "updates": self.updates,
         }
 
     # ----------------------------------------------------------------- compile
@@ -195,8 +214,23 @@ class BaseGAN(GenerativeModel):
         return self.run_discriminator(packed, training=training)
 
     def discriminate(self, x, training=True):
-        """The critic's score of a batch of examples, after packing."""
-        return self.critic(self.pack_examples(x), training=training)
+        """The critic's score of a batch of examples, after packing. Under `sharing_scores`, a
+        batch judged before is not judged again: its first score (and its recorded pass) serves."""
+        if self._shared_scores is not None and id(x) in self._shared_scores:
+            return self._shared_scores[id(x)][1]
+        score = self.critic(self.pack_examples(x), training=training)
+        if self._shared_scores is not None:
+            self._shared_scores[id(x)] = (x, score)  # the batch held, so that its id stays its own
+        return score
+
+    @contextlib.contextmanager
+    def sharing_scores(self):
+        """Within this block, D judges each batch once (simultaneous updates)."""
+        self._shared_scores = {}
+        try:
+            yield
+        finally:
+            self._shared_scores = None
 
     def discriminator_loss(self, real, fake):
         """Per-example discriminator loss on a real and a generated minibatch of equal size."""
@@ -243,15 +277,56 @@ class BaseGAN(GenerativeModel):
             total += 0.5 * self.r1_gamma * losses.r1_penalty(critic, real_packed)
         return total
 
-    def _discriminator_update(self, real, fake):
-        with tf.GradientTape() as tape:
-            per_example = self.discriminator_loss(real, fake) + self.penalties(real, fake)
-            loss = tf.nn.compute_average_loss(per_example)
-            # Under float16 the optimizer is a LossScaleOptimizer: scale here, it unscales.
-            scaled = self.d_optimizer.scale_loss(loss)
-        grads = tape.gradient(scaled, self.discriminator.trainable_variables)
+    def _discriminator_objective(self, real, fake):
+        """(D's per-example loss, its batch mean scaled for the optimizer)."""
+        per_example = self.discriminator_loss(real, fake) + self.penalties(real, fake)
+        # Under float16 the optimizer is a LossScaleOptimizer: scale here, it unscales.
+        return per_example, self.d_optimizer.scale_loss(tf.nn.compute_average_loss(per_example))
+
+    def _apply_discriminator(self, grads, per_example):
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
         self.d_loss_tracker.update_state(tf.reduce_mean(per_example))
+
+    def _discriminator_update(self, real, fake):
+        with tf.GradientTape() as tape:
+            per_example, scaled = self._discriminator_objective(real, fake)
+        self._apply_discriminator(
+            tape.gradient(scaled, self.discriminator.trainable_variables), per_example)
+
+    def _generator_objective(self, objective):
+        """{network name or None: per-example loss} and the same, averaged and scaled."""
+        # {network name: its loss}; one objective (None) trains every generator-side network.
+        by_network = objective if self.losses_per_network else {None: objective}
+        return by_network, {name: self.g_optimizer.scale_loss(tf.nn.compute_average_loss(loss))
+                            for name, loss in by_network.items()}
+
+    def _generator_gradients(self, tape, scaled):
+        """(variables, gradients) of the generator-side networks."""
+        networks = self.generator_networks()
+        variables, grads = [], []
+        for name, loss in scaled.items():
+            own = self.generator_variables if name is None else networks[name].trainable_variables
+            variables += own
+            grads += tape.gradient(loss, own)
+        return variables, grads
+
+    def _apply_generator(self, variables, grads, by_network):
+        self.g_optimizer.apply_gradients(zip(grads, variables))
+        self.g_loss_tracker.update_state(
+            tf.add_n([tf.reduce_mean(loss) for loss in by_network.values()]))
+
+    def _simultaneous_updates(self, real):
+        """Both losses from D as it stands, D's pass over the fakes shared between them; both
+        gradients are taken before either network changes."""
+        with tf.GradientTape(persistent=self.losses_per_network) as g_tape, \
+                tf.GradientTape() as d_tape, self.sharing_scores():
+            fake = self.fake_batch(real)
+            d_per_example, d_scaled = self._discriminator_objective(real, fake)
+            by_network, g_scaled = self._generator_objective(self.generator_loss(fake))
+        d_grads = d_tape.gradient(d_scaled, self.discriminator.trainable_variables)
+        variables, g_grads = self._generator_gradients(g_tape, g_scaled)
+        self._apply_discriminator(d_grads, d_per_example)
+        self._apply_generator(variables, g_grads, by_network)
 
     def train_step(self, data):
         real = self.real_batch(data)
@@ -263,6 +338,9 @@ class BaseGAN(GenerativeModel):
             minibatches = [real]
         for minibatch in minibatches[:-1]:
             self._discriminator_update(minibatch, self.fake_batch(minibatch))
+        if self.updates == "simultaneous":
+            self._simultaneous_updates(minibatches[-1])
+            return self.step_logs()
 
         # The last discriminator minibatch and the generator update share one generator
         # forward pass: it is recorded on the generator's tape, the discriminator trains on
@@ -280,18 +358,7 @@ class BaseGAN(GenerativeModel):
                     self, last, fake, self.unrolled_steps)
             objective = self.generator_loss(fake)
             self._unrolled_weights = None
-            # {network name: its loss}; one objective (None) trains every generator-side network.
-            by_network = objective if self.losses_per_network else {None: objective}
-            scaled = {name: self.g_optimizer.scale_loss(tf.nn.compute_average_loss(loss))
-                      for name, loss in by_network.items()}
-        networks = self.generator_networks()
-        variables, grads = [], []
-        for name, loss in scaled.items():
-            own = self.generator_variables if name is None else networks[name].trainable_variables
-            variables += own
-            grads += g_tape.gradient(loss, own)
-        self.g_optimizer.apply_gradients(zip(grads, variables))
-        self.g_loss_tracker.update_state(
-            tf.add_n([tf.reduce_mean(loss) for loss in by_network.values()]))
+            by_network, scaled = self._generator_objective(objective)
+        self._apply_generator(*self._generator_gradients(g_tape, scaled), by_network)
         return self.step_logs()
 
