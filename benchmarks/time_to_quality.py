@@ -128,6 +128,12 @@ def fid_on_test_images(dataset="mnist"):
 STATE_FILE = "state.npz"
 
 
+def _saved_variables(networks, optimizers):
+    """(name, variables) for what a state holds: each network's weights, each optimizer's variables."""
+    return [*((name, network.weights) for name, network in networks.items()),
+            *((name, optimizer.variables) for name, optimizer in optimizers.items())]
+
+
 def save_state(folder, networks, optimizers, meta):
     """The networks' weights, the optimizers' variables and `meta` (JSON) in one file, written
     under a temporary name and renamed, so that a run killed while saving keeps the last state."""
@@ -135,8 +141,8 @@ def save_state(folder, networks, optimizers, meta):
 
     os.makedirs(folder, exist_ok=True)
     arrays = {"meta": np.array(json.dumps(meta))}
-    for name, owner in [*networks.items(), *optimizers.items()]:
-        for i, variable in enumerate(owner.variables if name in optimizers else owner.weights):
+    for name, variables in _saved_variables(networks, optimizers):
+        for i, variable in enumerate(variables):
             arrays[f"{name}/{i}"] = np.asarray(variable)
     partial = os.path.join(folder, "partial-" + STATE_FILE)
     with open(partial, "wb") as f:
@@ -154,8 +160,7 @@ def load_state(folder, networks, optimizers):
     if not os.path.exists(path):
         return None
     with np.load(path) as saved:
-        for name, owner in [*networks.items(), *optimizers.items()]:
-            variables = owner.variables if name in optimizers else owner.weights
+        for name, variables in _saved_variables(networks, optimizers):
             count = sum(key.startswith(name + "/") for key in saved.files)
             values = [saved[f"{name}/{i}"] for i in range(count)]
             if count != len(variables) or any(
