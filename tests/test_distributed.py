@@ -23,6 +23,8 @@ DETERMINISTIC = {"gan": dict(input_dropout=0.0, dropout=0.0),
 EXTRA_CASES = [
     ("dcgan", dict(d_steps=2)),
     ("dcgan", dict(loss="hinge")),
+    ("dcgan", dict(updates="simultaneous")),  # both gradients before either update; D's scores shared
+    ("dcgan", dict(unrolled_steps=1)),  # G's loss through D's unrolled weights on each replica
     ("wgan", dict(pack=2, clip_value=None, d_steps=1)),  # packing
     ("dcgan", dict(r1_gamma=1.0, minibatch_stddev=True, spectral_norm=True)),
     ("cyclegan", dict(pool_size=2)),  # the history pool fills up and starts swapping
@@ -65,7 +67,10 @@ def _with_global_batch_noise(gan):
         pool.noise = noise
     # Plain SGD: its update is proportional to the gradient, so a loss scaled to the wrong
     # batch size shows up in the weights (Adam would normalise it away).
-    gan.compile(**{name: keras.optimizers.SGD(0.01) for name in gan.optimizer_names})
+    optimizers = {name: keras.optimizers.SGD(0.01) for name in gan.optimizer_names}
+    if getattr(gan, "unrolled_steps", 0):
+        optimizers["d_optimizer"] = keras.optimizers.Adam(0.01)  # the only one it unrolls; G stays on SGD
+    gan.compile(**optimizers)
     return gan
 
 

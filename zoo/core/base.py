@@ -14,6 +14,7 @@ through `discriminator_options()`; packing through `packed_shape()`.
 """
 
 import contextlib
+import threading
 
 import numpy as np
 import tensorflow as tf
@@ -120,8 +121,10 @@ class BaseGAN(GenerativeModel):
         self.r1_gamma = check_weight("r1_gamma", r1_gamma)
         self.clip_value = None if clip_value is None else float(clip_value)
         self.updates = updates
-        self._unrolled_weights = None  # D's weights for G's loss while unrolling
-        self._shared_scores = None  # {id(batch): (batch, score)} while both losses share D's passes
+        # What a step sets for the passes inside it (D's unrolled weights, the shared scores).
+        # Per thread: under MirroredStrategy each replica traces its step in its own thread,
+        # and one replica's must neither serve nor be cleared by another's.
+        self._step_state = threading.local()
         # The networks are built here (GenerativeModel builds the generator), after the
         # settings their builders read.
         super().__init__(latent_dim=latent_dim, latent_distribution=latent_distribution,
@@ -196,6 +199,15 @@ class BaseGAN(GenerativeModel):
         grouped = tf.transpose(grouped, order)
         return tf.reshape(grouped, tf.concat([[-1], shape[1:-1], [self.pack * shape[-1]]], 0))
 
+    @property
+    def _unrolled_weights(self):
+        """D's weights for G's loss while it is unrolled (this replica's), else None."""
+        return getattr(self._step_state, "unrolled_weights", None)
+
+    @_unrolled_weights.setter
+    def _unrolled_weights(self, weights):
+        self._step_state.unrolled_weights = weights
+
     def run_discriminator(self, packed, training=True):
         """D's outputs on packed input in float32, whatever the compute dtype (under mixed
         precision the losses and their reductions stay in full precision). While G's loss is
@@ -216,21 +228,22 @@ class BaseGAN(GenerativeModel):
     def discriminate(self, x, training=True):
         """The critic's score of a batch of examples, after packing. Under `sharing_scores`, a
         batch judged before is not judged again: its first score (and its recorded pass) serves."""
-        if self._shared_scores is not None and id(x) in self._shared_scores:
-            return self._shared_scores[id(x)][1]
+        memo = getattr(self._step_state, "shared_scores", None)  # {id(batch): (batch, score)}
+        if memo is not None and id(x) in memo:
+            return memo[id(x)][1]
         score = self.critic(self.pack_examples(x), training=training)
-        if self._shared_scores is not None:
-            self._shared_scores[id(x)] = (x, score)  # the batch held, so that its id stays its own
+        if memo is not None:
+            memo[id(x)] = (x, score)  # the batch held, so that its id stays its own
         return score
 
     @contextlib.contextmanager
     def sharing_scores(self):
         """Within this block, D judges each batch once (simultaneous updates)."""
-        self._shared_scores = {}
+        self._step_state.shared_scores = {}
         try:
             yield
         finally:
-            self._shared_scores = None
+            self._step_state.shared_scores = None
 
     def discriminator_loss(self, real, fake):
         """Per-example discriminator loss on a real and a generated minibatch of equal size."""

@@ -26,6 +26,16 @@ def check_optimizer(optimizer):
                        "or set unrolled_steps=0")
 
 
+def _averaged_over_replicas(grads):
+    """Under a distribution strategy each replica holds its share of the batch: the mean of
+    their gradients is the whole batch's, as D's real update takes it. all_reduce has a
+    gradient, so G's loss still differentiates through the unrolled steps."""
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return grads
+    return context.all_reduce(tf.distribute.ReduceOp.MEAN, grads)
+
+
 def unrolled_weights(gan, real, fake, steps):
     """D's trainable weights after `steps` differentiable Adam steps on (real, fake)."""
     adam = _adam(gan.d_optimizer)
@@ -42,7 +52,7 @@ def unrolled_weights(gan, real, fake, steps):
             tape.watch(weights)
             gan._unrolled_weights = weights
             loss = tf.reduce_mean(gan.discriminator_loss(real, fake))
-        grads = tape.gradient(loss, weights)
+        grads = _averaged_over_replicas(tape.gradient(loss, weights))
         t = iteration + step
         corrected_lr = learning_rate * tf.sqrt(1.0 - beta_2 ** t) / (1.0 - beta_1 ** t)
         first = [m + (g - m) * (1.0 - beta_1) for m, g in zip(first, grads)]
