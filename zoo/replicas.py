@@ -27,6 +27,13 @@ def global_mean(x):
     return total / count
 
 
+def mean_over_replicas(values):
+    """The replicas' mean of each tensor in `values`: of per-replica gradients, each of a mean
+    over its share of the batch, the gradient of the mean over the global batch."""
+    context = _syncing_context()
+    return values if context is None else context.all_reduce(tf.distribute.ReduceOp.MEAN, values)
+
+
 def gather(x):
     """The global batch of `x`: every replica's rows, in replica order."""
     context = _syncing_context()

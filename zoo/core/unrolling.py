@@ -10,6 +10,7 @@ unrolled the Adam updates of D; this does the same, from the optimizer's current
 import keras
 import tensorflow as tf
 
+from zoo import replicas
 from zoo.errors import ZooError
 
 
@@ -24,16 +25,6 @@ def check_optimizer(optimizer):
         raise ZooError(f"unrolled_steps unrolls Adam updates, and the discriminator's optimizer is "
                        f"{type(optimizer).__name__}: compile with keras.optimizers.Adam "
                        "or set unrolled_steps=0")
-
-
-def _averaged_over_replicas(grads):
-    """Under a distribution strategy each replica holds its share of the batch: the mean of
-    their gradients is the whole batch's, as D's real update takes it. all_reduce has a
-    gradient, so G's loss still differentiates through the unrolled steps."""
-    context = tf.distribute.get_replica_context()
-    if context is None or context.num_replicas_in_sync == 1:
-        return grads
-    return context.all_reduce(tf.distribute.ReduceOp.MEAN, grads)
 
 
 def unrolled_weights(gan, real, fake, steps):
@@ -52,7 +43,8 @@ def unrolled_weights(gan, real, fake, steps):
             tape.watch(weights)
             gan._unrolled_weights = weights
             loss = tf.reduce_mean(gan.discriminator_loss(real, fake))
-        grads = _averaged_over_replicas(tape.gradient(loss, weights))
+        # Each replica holds its share of the batch; D's real update takes the whole batch's.
+        grads = replicas.mean_over_replicas(tape.gradient(loss, weights))
         t = iteration + step
         corrected_lr = learning_rate * tf.sqrt(1.0 - beta_2 ** t) / (1.0 - beta_1 ** t)
         first = [m + (g - m) * (1.0 - beta_1) for m, g in zip(first, grads)]
