@@ -30,9 +30,15 @@ that stops at the inputs as one, the zoo's alternating step costs 3 G + 8 D forw
 example: G once (its fakes serve both updates) and its backward pass (2); D on the real and the
 fake batch and back (2 + 4), then, for G's loss under the updated D, on the fakes again and back
 to its input (1 + 1). The tutorial's simultaneous step shares D's forward pass on the fakes
-between the two losses: 3 G + 7 D, as does the zoo's with `--updates=simultaneous`. (TF's profiler was tried and dropped: it counts the traced
-graph before grappler removes the gradients nobody uses.) Only models whose generator takes z
-alone and whose discriminator returns one logit have a hand-written twin here.
+between the two losses: 3 G + 7 D, as does the zoo's with `--updates=simultaneous`. A critic
+trained alone on d_steps - 1 more minibatches first (WGAN) adds 1 G + 6 D for each. WGAN-GP's
+penalty (a double backward pass) is not counted: its rows have no GFLOP. (TF's profiler was tried
+and dropped: it counts the traced graph before grappler removes the gradients nobody uses.)
+
+The models with a twin (TWINNED_MODELS) are those whose step is BaseGAN's with no setting but
+the loss, d_steps, clipping and the gradient penalty: gan, dcgan, lsgan, wgan and wgan_gp. Both
+loops use Adam (2e-4, beta_1 0.5) for both networks, as the zoo's default compile does. Images/s
+count the examples a step reads: d_steps minibatches of the preset's batch.
 """
 
 import os
@@ -65,11 +71,12 @@ def matmul_gflops(side=2048, repeats=20):
     return statistics.median(rates)
 
 
-# Forward-pass equivalents per example of one training step (see the module docstring).
-ZOO_STEP_PASSES = dict(generator=3, discriminator=8)
-# The zoo's step with updates="simultaneous" shares D's pass over the fakes, as the tutorial's.
-ZOO_STEP_PASSES_SIMULTANEOUS = dict(generator=3, discriminator=7)
-LOOP_STEP_PASSES = dict(generator=3, discriminator=7)
+def step_passes(simultaneous, d_steps=1):
+    """Forward-pass equivalents per example of a minibatch, over one training step of `d_steps`
+    minibatches (see the module docstring): the last minibatch's 3 G + 8 D (alternating) or
+    3 G + 7 D (simultaneous: D's pass over the fakes shared, as in the tutorial's step), and
+    1 G + 6 D for each critic-only update before it."""
+    return dict(generator=3 + (d_steps - 1), discriminator=(7 if simultaneous else 8) + 6 * (d_steps - 1))
 
 
 def multiply_adds(model):
@@ -101,49 +108,92 @@ def step_gflop(generator, discriminator, batch_size, passes):
 
 
 def hand_written_step(generator, discriminator, batch_size, latent_dim, learning_rate=2e-4,
-                      beta_1=0.5, alternating=False):
+                      beta_1=0.5, alternating=False, loss="non_saturating", d_steps=1,
+                      clip_value=None, gradient_penalty=0.0):
     """The TensorFlow DCGAN tutorial's step on these networks: a tf.function of one batch,
     with its two optimizers as `step.optimizers` (generator's, discriminator's) for checkpoints.
     `alternating`: D's update first, then G's loss under the updated D (the zoo's algorithm).
     (The tutorial's Adam is keras' default, beta_1 0.9; the DCGAN paper's, 0.5, is the default
-    here because the throughput comparison trains the zoo's networks with their own settings.)"""
+    here because the throughput comparison trains the zoo's networks with their own settings.)
+
+    The critics of WGAN and WGAN-GP, written the same way: a batch of `d_steps` minibatches of
+    `batch_size`, D trained alone (fresh noise) on each but the last, whose step is the one above;
+    `loss` one of zoo.losses' adversarial losses (the tutorial's cross-entropy objects for
+    non_saturating), D's weights clipped into [-clip_value, clip_value] after each of its updates,
+    WGAN-GP's penalty added to D's loss with weight `gradient_penalty`."""
     import keras
     import tensorflow as tf
+    from zoo import losses
 
-    cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
     g_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
     d_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
+    if loss == "non_saturating":
+        cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
+
+        def generator_loss(fake_output):
+            return cross_entropy(tf.ones_like(fake_output), fake_output)
+
+        def discriminator_loss(real_output, fake_output):
+            return (cross_entropy(tf.ones_like(real_output), real_output)
+                    + cross_entropy(tf.zeros_like(fake_output), fake_output))
+    else:
+        adversarial = losses.get_adversarial_loss(loss)
+
+        def generator_loss(fake_output):
+            return tf.reduce_mean(adversarial.generator(fake_output))
+
+        def discriminator_loss(real_output, fake_output):
+            return tf.reduce_mean(adversarial.discriminator(real_output, fake_output))
+
+    def noise():
+        return tf.random.normal([batch_size, latent_dim])
+
+    def judge(images, generated):
+        """(D's output on the fakes, D's loss): D run once on each batch."""
+        real_output = discriminator(images, training=True)
+        fake_output = discriminator(generated, training=True)
+        d_loss = discriminator_loss(real_output, fake_output)
+        if gradient_penalty:
+            d_loss += gradient_penalty * tf.reduce_mean(losses.gradient_penalty(
+                lambda x: discriminator(x, training=True), images, generated))
+        return fake_output, d_loss
 
     def apply(optimizer, tape, loss, network):
         variables = network.trainable_variables
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        if network is discriminator and clip_value is not None:
+            for variable in variables:
+                variable.assign(tf.clip_by_value(variable, -clip_value, clip_value))
+
+    def critic_updates(images):
+        """D alone on every minibatch but the last, which is returned."""
+        minibatches = tf.split(images, d_steps) if d_steps > 1 else [images]
+        for minibatch in minibatches[:-1]:
+            generated = generator(noise(), training=True)
+            with tf.GradientTape() as d_tape:
+                d_loss = judge(minibatch, generated)[1]
+            apply(d_optimizer, d_tape, d_loss, discriminator)
+        return minibatches[-1]
 
     @tf.function
     def alternating_step(images):
+        images = critic_updates(images)
         with tf.GradientTape() as g_tape:
-            generated = generator(tf.random.normal([batch_size, latent_dim]), training=True)
+            generated = generator(noise(), training=True)
         with tf.GradientTape() as d_tape:
-            real_output = discriminator(images, training=True)
-            fake_output = discriminator(tf.stop_gradient(generated), training=True)
-            d_loss = (cross_entropy(tf.ones_like(real_output), real_output)
-                      + cross_entropy(tf.zeros_like(fake_output), fake_output))
+            d_loss = judge(images, tf.stop_gradient(generated))[1]
         apply(d_optimizer, d_tape, d_loss, discriminator)
         with g_tape:
-            fake_output = discriminator(generated, training=True)
-            g_loss = cross_entropy(tf.ones_like(fake_output), fake_output)
+            g_loss = generator_loss(discriminator(generated, training=True))
         apply(g_optimizer, g_tape, g_loss, generator)
         return g_loss, d_loss
 
     @tf.function
     def step(images):
-        noise = tf.random.normal([batch_size, latent_dim])
+        images = critic_updates(images)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            generated = generator(noise, training=True)
-            real_output = discriminator(images, training=True)
-            fake_output = discriminator(generated, training=True)
-            g_loss = cross_entropy(tf.ones_like(fake_output), fake_output)
-            d_loss = (cross_entropy(tf.ones_like(real_output), real_output)
-                      + cross_entropy(tf.zeros_like(fake_output), fake_output))
+            fake_output, d_loss = judge(images, generator(noise(), training=True))
+            g_loss = generator_loss(fake_output)
         apply(g_optimizer, g_tape, g_loss, generator)
         apply(d_optimizer, d_tape, d_loss, discriminator)
         return g_loss, d_loss
@@ -200,6 +250,11 @@ def images_per_second(run, steps, batch_size, repeats):
     return rates
 
 
+# Models whose step is BaseGAN's with no setting but the loss, d_steps, clipping and the
+# gradient penalty, which the hand-written loops reproduce: G takes z alone, D returns one score.
+TWINNED_MODELS = ("gan", "dcgan", "lsgan", "wgan", "wgan_gp")
+
+
 def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_compile=False,
             updates="alternating",
             with_pipeline=True):
@@ -213,11 +268,12 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_comp
     batch_size = preset.train.get("batch_size", 64)
     keras.utils.set_random_seed(seed)
     gan = zoo.create(preset.model, **{**preset.model_kwargs, "updates": updates})
-    if gan.data_needs != "examples" or gan.d_steps != 1:
-        raise ZooError(f"{preset_name}: only unconditional models with d_steps 1 have a "
-                       "hand-written twin here")
+    if preset.model not in TWINNED_MODELS or gan.pack != 1 or gan.r1_gamma or gan.unrolled_steps:
+        raise ZooError(f"{preset_name}: only {', '.join(TWINNED_MODELS)} without packing, R1 or "
+                       "unrolling have a hand-written twin here")
     gan.compile(steps_per_execution=steps_per_execution, jit_compile=jit_compile)
-    images = np.random.default_rng(seed).uniform(-1, 1, (batch_size,) + gan.sample_shape)
+    examples_per_step = batch_size * gan.d_steps  # a fit batch holds one minibatch per D update
+    images = np.random.default_rng(seed).uniform(-1, 1, (examples_per_step,) + gan.sample_shape)
     images = tf.constant(images.astype("float32"))
     data = tf.data.Dataset.from_tensors(images).repeat()
 
@@ -226,7 +282,9 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_comp
         twin_generator = keras.models.clone_model(gan.generator)
         twin_discriminator = keras.models.clone_model(gan.discriminator)
         step = hand_written_step(twin_generator, twin_discriminator, batch_size, gan.latent_dim,
-                                 alternating=alternating)
+                                 alternating=alternating, loss=gan.loss_name, d_steps=gan.d_steps,
+                                 clip_value=gan.clip_value,
+                                 gradient_penalty=gan.gradient_penalty)
 
         def run(count):
             for _ in range(count):
@@ -235,15 +293,18 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_comp
 
         return run, twin_generator, twin_discriminator
 
-    zoo_rates = fit_images_per_second(gan, data, steps, batch_size, repeats)
+    zoo_rates = fit_images_per_second(gan, data, steps, examples_per_step, repeats)
     tutorial_loop, twin_generator, twin_discriminator = hand_written(alternating=False)
-    loop_rates = images_per_second(tutorial_loop, steps, batch_size, repeats)
-    alternating_rates = images_per_second(hand_written(alternating=True)[0], steps, batch_size,
-                                          repeats)
-    zoo_gflop = step_gflop(gan.generator, gan.discriminator, batch_size,
-                           ZOO_STEP_PASSES_SIMULTANEOUS if updates == "simultaneous"
-                           else ZOO_STEP_PASSES)
-    loop_gflop = step_gflop(twin_generator, twin_discriminator, batch_size, LOOP_STEP_PASSES)
+    loop_rates = images_per_second(tutorial_loop, steps, examples_per_step, repeats)
+    alternating_rates = images_per_second(hand_written(alternating=True)[0], steps,
+                                          examples_per_step, repeats)
+    # The penalty's double backward pass has no count here: no GFLOP for WGAN-GP.
+    zoo_gflop = loop_gflop = None
+    if not gan.gradient_penalty:
+        zoo_gflop = step_gflop(gan.generator, gan.discriminator, batch_size,
+                               step_passes(updates == "simultaneous", gan.d_steps))
+        loop_gflop = step_gflop(twin_generator, twin_discriminator, batch_size,
+                                step_passes(True, gan.d_steps))
     pipeline_rate = None
     if with_pipeline:
         try:
@@ -251,7 +312,7 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_comp
         except ZooError as error:  # its dataset is not on this machine: the step is still timed
             print(f"{preset_name}: input pipeline not timed: {error}", file=sys.stderr)
     zoo_median = statistics.median(zoo_rates)
-    return dict(preset=preset_name, model=preset.model, batch=batch_size, steps=steps,
+    return dict(preset=preset_name, model=preset.model, batch=examples_per_step, steps=steps,
                 repeats=repeats, steps_per_execution=steps_per_execution, jit_compile=jit_compile,
                 updates=updates,
                 zoo_images_per_s=zoo_rates, loop_images_per_s=loop_rates,
@@ -259,14 +320,15 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_comp
                 ratio=zoo_median / statistics.median(loop_rates),
                 ratio_to_alternating=zoo_median / statistics.median(alternating_rates),
                 zoo_step_gflop=zoo_gflop, loop_step_gflop=loop_gflop, pipeline_images_per_s=pipeline_rate,
-                zoo_gflop_per_s=zoo_gflop * zoo_median / batch_size, load=os.getloadavg()[0])
+                zoo_gflop_per_s=None if zoo_gflop is None else zoo_gflop * zoo_median / examples_per_step,
+                load=os.getloadavg()[0])
 
 
 def table(rows, ceiling):
     def spread(rates):
         return f"{statistics.median(rates):,.0f} ({min(rates):,.0f}-{max(rates):,.0f})"
 
-    lines = ["| preset | batch | steps per execution, XLA, updates | zoo fit images/s (median, range) | "
+    lines = ["| preset | examples per step | steps per execution, XLA, updates | zoo fit images/s (median, range) | "
              "tutorial's loop images/s | ratio | alternating loop images/s | ratio | "
              "GFLOP per step (zoo / tutorial's) | zoo GFLOP/s | share of matmul | "
              "input pipeline alone, images/s | load avg |",
@@ -278,8 +340,9 @@ def table(rows, ceiling):
             f"{spread(r['zoo_images_per_s'])} | "
             f"{spread(r['loop_images_per_s'])} | {r['ratio']:.2f} | "
             f"{spread(r['alternating_loop_images_per_s'])} | {r['ratio_to_alternating']:.2f} | "
-            f"{r['zoo_step_gflop']:.2f} / {r['loop_step_gflop']:.2f} | {r['zoo_gflop_per_s']:.1f} | "
-            f"{r['zoo_gflop_per_s'] / ceiling:.0%} | "
+            + ("- | - | - | " if r["zoo_step_gflop"] is None else
+               f"{r['zoo_step_gflop']:.2f} / {r['loop_step_gflop']:.2f} | {r['zoo_gflop_per_s']:.1f} | "
+               f"{r['zoo_gflop_per_s'] / ceiling:.0%} | ") +
             f"{'-' if r['pipeline_images_per_s'] is None else format(r['pipeline_images_per_s'], ',.0f')} | "
             f"{r['load']:.1f} |")
     lines += ["", f"float32 matmul (2048x2048, median of 20): {ceiling:.1f} GFLOP/s. Steps per timed run "

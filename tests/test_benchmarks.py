@@ -1,6 +1,8 @@
 """The benchmarks' code paths, on runs short enough for the suite (their figures come from
 the full runs in benchmarks/results/)."""
 
+import pytest
+
 from benchmarks import mixtures
 from conftest import needs_mnist
 
@@ -95,6 +97,38 @@ def test_throughput_benchmark_times_fit_against_the_hand_written_loop():
     row = throughput.measure("dcgan_mnist", steps=2, repeats=1, with_pipeline=False,
                              updates="simultaneous")
     assert row["zoo_step_gflop"] == row["loop_step_gflop"] and row["updates"] == "simultaneous"
+    # WGAN-GP's rows have no GFLOP (the penalty's double backward pass is not counted).
+    uncounted = dict(row, zoo_step_gflop=None, loop_step_gflop=None, zoo_gflop_per_s=None)
+    assert "| - | - | - |" in throughput.table([uncounted], ceiling=100.0)
+
+
+@pytest.mark.parametrize("name, alternating", [("wgan", True), ("wgan", False),
+                                               ("wgan_gp", True)])
+def test_the_hand_written_critic_loops_train_d_steps_times_and_clip(name, alternating):
+    import keras
+    import numpy as np
+    import tensorflow as tf
+    import zoo
+    from benchmarks.throughput import hand_written_step, step_passes
+    from tiny import TINY_CONFIGS, tiny_batch
+
+    gan = zoo.create(name, **TINY_CONFIGS[name])
+    # Copies, as the benchmark makes: the zoo's D variables carry its clipping constraint.
+    generator = keras.models.clone_model(gan.generator)
+    discriminator = keras.models.clone_model(gan.discriminator)
+    step = hand_written_step(generator, discriminator, 8, gan.latent_dim,
+                             alternating=alternating, loss=gan.loss_name, d_steps=gan.d_steps,
+                             clip_value=gan.clip_value, gradient_penalty=gan.gradient_penalty)
+    g_loss, d_loss = step(tf.constant(tiny_batch(gan)))  # d_steps minibatches of 8
+    assert np.isfinite(g_loss.numpy()) and np.isfinite(d_loss.numpy())
+    g_optimizer, d_optimizer = step.optimizers
+    assert int(g_optimizer.iterations) == 1 and int(d_optimizer.iterations) == gan.d_steps == 5
+    if gan.clip_value is not None:
+        largest = max(float(tf.reduce_max(tf.abs(w))) for w in discriminator.trainable_weights)
+        assert largest <= gan.clip_value
+    # What the step's GFLOP count: 4 critic-only updates (1 G + 6 D each) before the last.
+    assert step_passes(simultaneous=not alternating, d_steps=5) == dict(
+        generator=7, discriminator=(8 if alternating else 7) + 24)
 
 
 @needs_mnist
@@ -125,7 +159,6 @@ def test_multiply_adds_count_dense_and_convolution_layers():
 @needs_mnist
 def test_time_to_quality_logs_each_epoch_resumes_and_compares_with_the_tutorial(tmp_path):
     import keras
-    import pytest
     from benchmarks import time_to_quality as ttq
     from zoo.errors import ZooError
 
