@@ -49,6 +49,19 @@ def two_replica_strategy():
     return tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
 
 
+@pytest.fixture
+def float64():
+    """Models built inside the test keep float64 weights and compute in float64 (for
+    comparisons that float32 rounding would blur); float32 again afterwards."""
+    import keras
+
+    keras.config.set_floatx("float64")
+    try:
+        yield
+    finally:
+        keras.config.set_floatx("float32")
+
+
 DOMAIN_VALUES = {"A": 40, "B": 200}  # dark "horses", light "zebras"
 
 

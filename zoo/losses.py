@@ -16,10 +16,17 @@ the discriminator as a function, since they differentiate it with respect to its
 
 import collections
 
+import keras
 import tensorflow as tf
 
 from zoo import replicas
 from zoo.errors import ZooError
+
+
+def full_precision(values):
+    """`values` in the precision of the variables and the losses: keras' floatx (float32
+    under mixed precision, where the layers compute in 16 bits; float64 if floatx is)."""
+    return tf.cast(values, keras.config.floatx())
 
 
 def per_example(values):
@@ -166,7 +173,7 @@ def gaussian_kl(mean, log_variance):
 
 def reparameterize(mean, log_variance, noise):
     """z = mean + sigma * noise, noise ~ N(0, I): a sample of q(z | x) that gradients flow through."""
-    return mean + tf.exp(0.5 * log_variance) * noise
+    return mean + tf.exp(0.5 * log_variance) * tf.cast(noise, mean.dtype)
 
 
 # ------------------------------------------------------------------ energy-based (EBGAN)

@@ -209,8 +209,8 @@ class BaseGAN(GenerativeModel):
         self._step_state.unrolled_weights = weights
 
     def run_discriminator(self, packed, training=True):
-        """D's outputs on packed input in float32, whatever the compute dtype (under mixed
-        precision the losses and their reductions stay in full precision). While G's loss is
+        """D's outputs on packed input in its variables' precision, whatever the compute dtype
+        (under mixed precision the losses and their reductions stay in float32). While G's loss is
         unrolled, D runs with the unrolled weights instead of its variables."""
         if self._unrolled_weights is None:
             outputs = self.discriminator(packed, training=training)
@@ -218,7 +218,7 @@ class BaseGAN(GenerativeModel):
             outputs, _ = self.discriminator.stateless_call(
                 self._unrolled_weights, [v.value for v in self.discriminator.non_trainable_variables],
                 packed, training=training)
-        return tf.nest.map_structure(lambda t: tf.cast(t, tf.float32), outputs)
+        return tf.nest.map_structure(losses.full_precision, outputs)
 
     def critic(self, packed, training=True):
         """The score the losses and penalties read, one per packed example: D's logit here;

@@ -41,7 +41,8 @@ class HistoryPool:
         if self.size:
             sync = dict(synchronization=tf.VariableSynchronization.ON_READ,
                         aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA, trainable=False)
-            self.images = tf.Variable(tf.zeros((self.size,) + tuple(image_shape)), **sync)
+            self.images = tf.Variable(tf.zeros((self.size,) + tuple(image_shape), keras.config.floatx()),
+                                      **sync)
             self.filled = tf.Variable(0, dtype=tf.int32, **sync)
 
     def query(self, images):

@@ -35,8 +35,8 @@ def unrolled_weights(gan, real, fake, steps):
     slots = [adam._get_variable_index(v) for v in variables]
     first = [tf.convert_to_tensor(adam._momentums[i]) for i in slots]
     second = [tf.convert_to_tensor(adam._velocities[i]) for i in slots]
-    learning_rate = tf.cast(adam.learning_rate, tf.float32)
-    iteration = tf.cast(adam.iterations, tf.float32)
+    learning_rate = tf.cast(adam.learning_rate, weights[0].dtype)
+    iteration = tf.cast(adam.iterations, weights[0].dtype)
     beta_1, beta_2 = float(adam.beta_1), float(adam.beta_2)
     for step in range(1, steps + 1):
         with tf.GradientTape() as tape:

@@ -48,7 +48,7 @@ class EBGAN(StandardGAN):
 
     def energy_and_code(self, packed, training=True):
         reconstruction, code = self.run_discriminator(packed, training=training)
-        return losses.per_example(tf.square(reconstruction - tf.cast(packed, tf.float32))), code
+        return losses.per_example(tf.square(reconstruction - losses.full_precision(packed))), code
 
     def critic(self, packed, training=True):
         """The energy: what the penalties (and the unrolled steps) read of this D."""

@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from zoo import losses
 from zoo.core.conditional import check_labels, checked_in_graph
 from zoo.core.standard import StandardGAN
 from zoo.errors import ZooError
@@ -100,7 +101,7 @@ class InfoGAN(StandardGAN):
         loss = self.info_weight * loss
         if self.continuous:
             loss += self.continuous_weight * 0.5 * tf.reduce_sum(
-                tf.square(continuous - continuous_mean), axis=-1)
+                tf.square(losses.full_precision(continuous) - continuous_mean), axis=-1)
         return loss
 
     def discriminator_loss(self, real, fake):

@@ -86,7 +86,7 @@ class BernoulliRBMWeights(keras.layers.Layer):
 
 def bernoulli_sample(probabilities, uniform):
     """Binary units that are on with the given probabilities, from uniform draws."""
-    return tf.cast(uniform < probabilities, probabilities.dtype)
+    return tf.cast(tf.cast(uniform, probabilities.dtype) < probabilities, probabilities.dtype)
 
 
 @register_model("rbm")
@@ -118,7 +118,7 @@ class RBM(GenerativeModel):
         # synchronisation, no aggregation). Set past keras' tracking, which would save them
         # with the weights: a resumed run starts them again from its first batch.
         object.__setattr__(self, "_chains", tf.Variable(
-            tf.zeros([0, self.visible_units]), shape=tf.TensorShape([None, self.visible_units]),
+            tf.zeros([0, self.visible_units], keras.config.floatx()), shape=tf.TensorShape([None, self.visible_units]),
             trainable=False, synchronization=tf.VariableSynchronization.ON_READ,
             aggregation=tf.VariableAggregation.NONE, name="chains"))
         self.free_energy_tracker = keras.metrics.Mean(name="free_energy")
@@ -161,8 +161,8 @@ class RBM(GenerativeModel):
 
     def binarise(self, images):
         """[-1, 1] images -> binary visible units: on where the grey level is above the middle."""
-        flat = tf.reshape(tf.cast(images, tf.float32), [-1, self.visible_units])
-        return tf.cast(flat > 0.0, tf.float32)
+        flat = tf.reshape(images, [-1, self.visible_units])
+        return tf.cast(flat > 0.0, keras.config.floatx())
 
     def gibbs_step(self, visible, draw):
         """One block-Gibbs step v -> h -> v'; `draw(shape)` gives uniforms. Returns
@@ -198,8 +198,8 @@ class RBM(GenerativeModel):
         # as means over the global batch (each replica adds its share, as
         # tf.nn.compute_average_loss has a loss do).
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        rows = tf.cast(tf.shape(visible)[0] * replicas, tf.float32)
-        negative_rows = tf.cast(tf.shape(negative_visible)[0] * replicas, tf.float32)
+        rows = tf.cast(tf.shape(visible)[0] * replicas, visible.dtype)
+        negative_rows = tf.cast(tf.shape(negative_visible)[0] * replicas, visible.dtype)
 
         def phase_difference(positive, negative):
             return positive / rows - negative / negative_rows
@@ -232,7 +232,7 @@ class RBM(GenerativeModel):
                 shape, tf.stack([seed, 2 * stream + next(calls)]))
 
         start = draws(tf.constant(-1, tf.int64))([n, self.visible_units])
-        visible = tf.cast(start < 0.5, tf.float32)
+        visible = tf.cast(start < 0.5, keras.config.floatx())
         probabilities = tf.zeros_like(visible)
 
         def body(step, visible, probabilities):

@@ -117,8 +117,8 @@ def decoder(code_shape, channels, filters, private_blocks, shared, name):
 
 def code_kl(mean):
     """KL(N(mean, I) || N(0, I)) per example, averaged over the code's values: 0.5 mean(mean^2)."""
-    flat = tf.reshape(tf.cast(mean, tf.float32), [tf.shape(mean)[0], -1])
-    size = tf.cast(tf.shape(flat)[1], tf.float32)
+    flat = tf.reshape(losses.full_precision(mean), [tf.shape(mean)[0], -1])
+    size = tf.cast(tf.shape(flat)[1], flat.dtype)
     return losses.gaussian_kl(flat, tf.zeros_like(flat)) / size
 
 
@@ -210,7 +210,7 @@ class UNIT(TranslationGAN):
             cycled_b=self.decoder_b(self.sample_code(code_fake_a), training=training))
 
     def generator_loss(self, fake):
-        fake = tf.nest.map_structure(lambda t: tf.cast(t, tf.float32), fake)
+        fake = tf.nest.map_structure(losses.full_precision, fake)
         score_a, score_b = self.domain_scores(fake.fake_a, fake.fake_b)
         adversarial = (self.adversarial_loss.generator(score_a)
                        + self.adversarial_loss.generator(score_b))

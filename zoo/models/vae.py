@@ -89,9 +89,9 @@ class VAE(EncodingMixin, GenerativeModel):
         with tf.GradientTape() as tape:
             mean, log_variance = self.encoder(images, training=True)
             z = losses.reparameterize(mean, log_variance, self.noise.normal(tf.shape(mean)))
-            decoded = tf.cast(self.generator(z, training=True), tf.float32)
+            decoded = losses.full_precision(self.generator(z, training=True))
             reconstruction = self.negative_log_likelihood(images, decoded)
-            kl = losses.gaussian_kl(tf.cast(mean, tf.float32), tf.cast(log_variance, tf.float32))
+            kl = losses.gaussian_kl(losses.full_precision(mean), losses.full_precision(log_variance))
             per_example = reconstruction + kl
             scaled = self.g_optimizer.scale_loss(tf.nn.compute_average_loss(per_example))
         variables = self.generator_variables
