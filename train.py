@@ -58,6 +58,8 @@ flags.DEFINE_enum("distribute", "none", ["none", "mirrored", "multiworker"],
                   "tf.distribute strategy (multiworker reads TF_CONFIG)")
 flags.DEFINE_integer("eval_every", None, "also measure samples every N epochs and log the figures "
                      "(default 0: only after training)", lower_bound=0)
+flags.DEFINE_integer("eval_samples", None, "samples the measurements take (default: the "
+                     "dataset's, 10,000 for MNIST; 0 measures nothing)", lower_bound=0)
 flags.DEFINE_integer("max_rollbacks", None, "times a run that diverges (a NaN or infinite loss) "
                      "goes back to its last checkpoint before it stops (default 3)", lower_bound=0)
 flags.DEFINE_float("rollback_lr_factor", None, "multiply the learning rates by this at each "
@@ -85,7 +87,7 @@ flags.DEFINE_float("feature_weight", None, "vaegan: the decoder's weight of the 
                    "the discriminator's features against its adversarial loss", lower_bound=0.0)
 
 OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d_lr", "d_steps",
-             "loss", "label_smoothing", "image_size", "eval_every", "max_rollbacks",
+             "loss", "label_smoothing", "image_size", "eval_every", "eval_samples", "max_rollbacks",
              "rollback_lr_factor", "optimizer", "pack", "minibatch_stddev", "spectral_norm",
              "unrolled_steps", "gradient_penalty", "r1_gamma", "clip_value", "time_budget",
              "d_normalization", "base_filters", "discriminator", "mismatch_weight",

@@ -44,6 +44,27 @@ def test_resume_continues_the_optimizers_and_the_history(tmp_path):
     assert zoo.load(run).name == "gan_1d_gaussian_1d"  # so `python -m zoo.export --run` names it so
 
 
+@pytest.mark.parametrize("eval_samples, measured", [(0, None), (300, 300)])
+def test_eval_samples_sets_how_many_samples_the_run_measures(eval_samples, measured, tmp_path):
+    from zoo.metrics import quality
+
+    sizes = []
+    evaluator_for = quality.evaluator_for
+
+    def counting_evaluator(*args, **kwargs):
+        evaluate = evaluator_for(*args, **kwargs)
+        return lambda samples: sizes.append(len(samples)) or evaluate(samples)
+
+    with mock.patch.object(training, "evaluator_for", counting_evaluator):
+        _, summary = training.train(**TOY, epochs=1, eval_samples=eval_samples,
+                                    output_dir=str(tmp_path / "run"))
+    assert sizes == ([] if measured is None else [measured])
+    assert ("metrics" in summary) == (measured is not None)
+    assert os.path.exists(tmp_path / "run" / "metrics.json") == (measured is not None)
+    with pytest.raises(zoo.ZooError, match="eval_samples must be 0"):
+        training.train(**TOY, epochs=1, eval_samples=-5, output_dir=str(tmp_path / "refused"))
+
+
 def test_resuming_a_finished_run_writes_nothing_and_says_how_far_it_got(tmp_path):
     run = str(tmp_path / "run")
     trained, summary = training.train(**TOY, epochs=2, output_dir=run)

@@ -44,7 +44,7 @@ from zoo.saving import FINAL_MODEL_DIR, model_arguments, save
 # Training settings a preset or the caller may set, with the values used when none does.
 TRAIN_DEFAULTS = dict(batch_size=64, epochs=10, steps_per_epoch=None, g_lr=2e-4, d_lr=2e-4,
                       beta_1=0.5, beta_2=0.999, lr_decay=None, image_size=None,
-                      steps_per_execution=1, eval_every=0, max_rollbacks=3,
+                      steps_per_execution=1, eval_every=0, eval_samples=None, max_rollbacks=3,
                       rollback_lr_factor=0.5, optimizer="adam", time_budget=None)
 # Overrides that belong to the model's constructor rather than to the training loop.
 MODEL_OVERRIDES = ("latent_dim", "d_steps", "loss", "label_smoothing", "pack", "minibatch_stddev",
@@ -110,6 +110,9 @@ def _check_settings(settings):
     if not isinstance(settings["eval_every"], int) or settings["eval_every"] < 0:
         raise ZooError(f"eval_every must be 0 (measure at the end only) or a positive number of "
                        f"epochs, got {settings['eval_every']!r}")
+    samples = settings["eval_samples"]
+    if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 0):
+        raise ZooError(f"eval_samples must be 0 (measure nothing) or a positive integer, got {samples!r}")
     for key in ("steps_per_epoch", "image_size"):
         if settings[key] is not None and (not isinstance(settings[key], int) or settings[key] < 1):
             raise ZooError(f"{key} must be a positive integer, got {settings[key]!r}")
@@ -509,14 +512,16 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
                         "from where it had decayed to", settings["lr_decay"], planned_epochs,
                         settings["epochs"])
 
-    evaluate = evaluator_for(dataset, gan.sample_shape, data_dir=data_dir, manual_dir=manual_dir)
+    eval_samples = spec.eval_samples if settings["eval_samples"] is None else settings["eval_samples"]
+    evaluate = (evaluator_for(dataset, gan.sample_shape, data_dir=data_dir, manual_dir=manual_dir)
+                if eval_samples else None)
     history = EpochHistory(os.path.join(output_dir, HISTORY_FILE), restored_epoch)
     callbacks = [
         *callbacks,
         # First of the run's own, so that the history, the checkpoint's and TensorBoard's logs
         # hold its figures.
-        *([SampleQuality(evaluate, spec.eval_samples, settings["eval_every"], SAMPLE_SEED + 1)]
-          if evaluate and settings["eval_every"] else []),
+        *([SampleQuality(evaluate, eval_samples, settings["eval_every"], SAMPLE_SEED + 1)]
+          if evaluate is not None and settings["eval_every"] else []),
         # Everything an epoch writes is written before its checkpoint, which commits it: a run
         # killed in between trains that epoch again and writes it again, and loses nothing.
         *([TimeBudget(settings["time_budget"])] if settings["time_budget"] else []),
@@ -537,7 +542,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         if rollbacks:
             summary["rollbacks"] = rollbacks
         if evaluate is not None:
-            summary["metrics"] = evaluate(gan.generate(spec.eval_samples, seed=SAMPLE_SEED + 1))
+            summary["metrics"] = evaluate(gan.generate(eval_samples, seed=SAMPLE_SEED + 1))
             _write_json(os.path.join(output_dir, "metrics.json"), summary["metrics"])
         summary["model_dir"] = save(gan, os.path.join(output_dir, FINAL_MODEL_DIR),
                                     extra={"dataset": dataset, "preset": record["preset"]})
