@@ -40,8 +40,8 @@ SAMPLES = 10_000
 SAMPLE_SEED = 1
 
 
-def measure(gan, quality, classifier, test_images, test_labels):
-    """The figures above for one trained model."""
+def measure(gan, quality, classifier, test_images, test_labels, samples=SAMPLES):
+    """The figures above for one trained model, from `samples` samples."""
     from zoo.metrics.classifier import classify
     from zoo.metrics.labels import best_matching_accuracy, label_accuracy
 
@@ -49,17 +49,17 @@ def measure(gan, quality, classifier, test_images, test_labels):
     figures = {"generator_steps": int(gan.g_optimizer.iterations) if trained_here else None}
     if gan.registered_name == "infogan":
         rng = np.random.default_rng(SAMPLE_SEED)
-        drawn = np.arange(SAMPLES) % gan.categories
-        samples = gan.generate(SAMPLES, seed=SAMPLE_SEED, categories=drawn,
-                               continuous=rng.uniform(-1, 1, (SAMPLES, gan.continuous)))
+        drawn = np.arange(samples) % gan.categories
+        images = gan.generate(samples, seed=SAMPLE_SEED, categories=drawn,
+                              continuous=rng.uniform(-1, 1, (samples, gan.continuous)))
         read, _ = gan.infer_codes(test_images)
         figures["code_accuracy"], _ = best_matching_accuracy(read, test_labels, gan.categories, 10)
     else:
-        drawn = np.arange(SAMPLES) % 10
-        samples = (gan.generate(SAMPLES, seed=SAMPLE_SEED, labels=drawn)
-                   if gan.data_needs == "labels" else gan.generate(SAMPLES, seed=SAMPLE_SEED))
-    figures.update(quality(samples))
-    predicted = classify(classifier, samples)[1].argmax(axis=1)
+        drawn = np.arange(samples) % 10
+        images = (gan.generate(samples, seed=SAMPLE_SEED, labels=drawn)
+                  if gan.data_needs == "labels" else gan.generate(samples, seed=SAMPLE_SEED))
+    figures.update(quality(images))
+    predicted = classify(classifier, images)[1].argmax(axis=1)
     if gan.registered_name == "infogan":  # categories -> digits by the best assignment
         _, mapping = best_matching_accuracy(drawn, predicted, gan.categories, 10)
         drawn = mapping[drawn]
@@ -89,29 +89,30 @@ def table(results):
     return "\n".join(rows)
 
 
-def run(labels, minutes=None, epochs=None, seed=0, shipped=()):
+def run(labels, minutes=None, epochs=None, seed=0, shipped=(), samples=SAMPLES, test_examples=None):
     """Train and measure each configuration of `labels`; measure each preset of `shipped`
-    as it ships (its epochs from the preset)."""
+    as it ships (its epochs from the preset). Each takes `samples` samples, against the first
+    `test_examples` test images (all by default)."""
     import zoo
 
     from zoo.metrics.classifier import load_classifier
-    from zoo.metrics.quality import ClassifierQuality, real_images
+    from zoo.metrics.quality import ClassifierQuality
     from zoo.data import load
 
     classifier = load_classifier("mnist")
     test = list(load("mnist", split="test", batch_size=10_000, shuffle=False))[0]
-    test_images, test_labels = test[0].numpy(), test[1].numpy()
-    quality = ClassifierQuality(classifier, real_images("mnist", "test"))
+    test_images, test_labels = test[0].numpy()[:test_examples], test[1].numpy()[:test_examples]
+    quality = ClassifierQuality(classifier, test_images)
     results = {}
     for label in labels:
         gan, summary, seconds = train_preset(*CONFIGS[label], seed, minutes, epochs)
-        results[label] = dict(measure(gan, quality, classifier, test_images, test_labels),
+        results[label] = dict(measure(gan, quality, classifier, test_images, test_labels, samples),
                               seconds=seconds, epochs=summary["completed_epochs"])
         print(f"{label}: " + ", ".join(f"{k} {v:.4f}" for k, v in results[label].items()
                                        if isinstance(v, float)), flush=True)
     for name in shipped:
         results[f"{name} (shipped)"] = dict(
-            measure(zoo.load(name), quality, classifier, test_images, test_labels),
+            measure(zoo.load(name), quality, classifier, test_images, test_labels, samples),
             seconds=None, epochs=zoo.get_preset(name).train["epochs"])
     return results
 

@@ -40,11 +40,11 @@ def _split(split):
             np.concatenate([b[1].numpy() for b in batches]))
 
 
-def measure(gan, quality, classifier, train, test):
+def measure(gan, quality, classifier, train, test, samples=SAMPLES):
     from zoo.metrics.classifier import classify
     from zoo.metrics.labels import linear_probe_accuracy
 
-    figures = dict(quality(gan.generate(SAMPLES, seed=SAMPLE_SEED)))
+    figures = dict(quality(gan.generate(samples, seed=SAMPLE_SEED)))
     reconstructions = gan.reconstruct(test[0])
     figures["reconstruction_mse"] = float(np.mean(np.square(reconstructions - test[0])))
     read = classify(classifier, reconstructions)[1].argmax(axis=1)
@@ -82,20 +82,23 @@ def table(results, probes):
     return "\n".join(rows)
 
 
-def run(labels, minutes=None, epochs=None, seed=0, probe_examples=None):
+def run(labels, minutes=None, epochs=None, seed=0, probe_examples=None, samples=SAMPLES,
+        test_examples=None):
     """Train and measure each configuration; the probe fits on the first `probe_examples`
-    training images (all by default)."""
+    training images (all by default); `samples` from the prior, against the first
+    `test_examples` test images (all by default)."""
     from zoo.metrics.classifier import load_classifier
     from zoo.metrics.quality import ClassifierQuality
 
     classifier = load_classifier("mnist")
     train, test = _split("train"), _split("test")
     train = tuple(part[:probe_examples] for part in train)
+    test = tuple(part[:test_examples] for part in test)
     quality = ClassifierQuality(classifier, test[0])
     results = {}
     for label in labels:
         gan, summary, seconds = train_preset(*CONFIGS[label], seed, minutes, epochs)
-        results[label] = dict(measure(gan, quality, classifier, train, test), seconds=seconds,
+        results[label] = dict(measure(gan, quality, classifier, train, test, samples), seconds=seconds,
                               epochs=summary["completed_epochs"])
         print(f"{label}: " + ", ".join(f"{k} {v:.4f}" for k, v in results[label].items()
                                        if isinstance(v, float)), flush=True)

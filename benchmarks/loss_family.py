@@ -38,7 +38,7 @@ def run(label, minutes, seed=0, epochs=None):
     from zoo import training
 
     preset, overrides = CONFIGS[label]
-    gan, summary, seconds = train_preset(preset, overrides, seed, minutes, epochs)
+    gan, summary, seconds = train_preset(preset, overrides, seed, minutes, epochs, eval_samples=None)
     figures = dict(summary["metrics"], seconds=seconds)
     figures["generator_steps"] = int(gan.g_optimizer.iterations)
     figures["images_seen"] = figures["generator_steps"] * gan.d_steps * training.resolve(

@@ -183,7 +183,7 @@ def test_the_baselines_train_through_train_and_load_back(name, tmp_path):
 
     gan, summary = training.train(model=name, dataset="mnist", epochs=1, steps_per_epoch=2,
                                   batch_size=8, output_dir=str(tmp_path / "run"), verbose=0,
-                                  seed=0, **({"hidden_units": 16} if name == "rbm" else
+                                  seed=0, eval_samples=500, **({"hidden_units": 16} if name == "rbm" else
                                              {"latent_dim": 4, "base_filters": 4}))
     loaded = zoo.load(str(tmp_path / "run"))
     np.testing.assert_allclose(loaded.generate(2, seed=1), gan.generate(2, seed=1), atol=1e-6)

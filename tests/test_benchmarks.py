@@ -33,7 +33,8 @@ def test_loss_family_benchmark_trains_each_on_a_time_budget_and_tabulates():
 def test_conditional_benchmark_measures_labels_codes_and_test_error():
     from benchmarks import conditional
 
-    results = conditional.run(["cgan (joint D)", "infogan", "sgan"], minutes=0.003)
+    results = conditional.run(["cgan (joint D)", "infogan", "sgan"], minutes=0.003, samples=500,
+                              test_examples=1000)
     assert results["cgan (joint D)"]["generator_steps"] == 1
     assert 0 <= results["cgan (joint D)"]["label_accuracy"] <= 1
     assert len(results["cgan (joint D)"]["class_accuracy"]) == 10
@@ -47,7 +48,8 @@ def test_conditional_benchmark_measures_labels_codes_and_test_error():
 def test_encoders_benchmark_measures_samples_reconstructions_and_the_probe():
     from benchmarks import encoders
 
-    results, probes = encoders.run(["bigan", "vaegan"], minutes=0.003, probe_examples=2000)
+    results, probes = encoders.run(["bigan", "vaegan"], minutes=0.003, probe_examples=2000,
+                                   samples=500, test_examples=1000)
     for figures in results.values():
         assert figures["generator_steps"] == 1 and figures["reconstruction_mse"] > 0
         assert 0 <= figures["reconstruction_digit_kept"] <= 1

@@ -20,13 +20,14 @@ def train(*args, cwd=None):
 def test_dcgan_on_mnist_writes_a_whole_run_and_resumes(tmp_path):
     run = tmp_path / "demo"
     common = ["--model=dcgan", "--dataset=mnist", "--steps_per_epoch=2", "--batch_size=16",
-              "--seed=0", f"--output_dir={run}"]
+              "--seed=0", "--eval_samples=1000", f"--output_dir={run}"]
     first = train(*common, "--epochs=1")
     assert first.returncode == 0, first.stderr[-3000:]
     assert (run / "samples" / "epoch_0001.png").stat().st_size > 1000
     assert any(name.startswith("events.out.tfevents") for name in os.listdir(run / "logs" / "train"))
     assert sorted(os.listdir(run / "checkpoint")) == ["epoch_0000", "epoch_0001"]
     assert (run / "export" / "dcgan_mnist" / "1" / "saved_model.pb").is_file()
+    assert json.loads((run / "metrics.json").read_text())["fid"] > 0  # from --eval_samples=1000
 
     second = train(*common, "--epochs=2", "--resume")
     assert second.returncode == 0, second.stderr[-3000:]
