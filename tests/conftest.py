@@ -55,11 +55,15 @@ def float64():
     comparisons that float32 rounding would blur); float32 again afterwards."""
     import keras
 
+    floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
+    # Keras keeps the global dtype policy it first derives from floatx: set and restore both.
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
     try:
         yield
     finally:
-        keras.config.set_floatx("float32")
+        keras.config.set_floatx(floatx)
+        keras.config.set_dtype_policy(policy)
 
 
 DOMAIN_VALUES = {"A": 40, "B": 200}  # dark "horses", light "zebras"

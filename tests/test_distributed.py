@@ -99,7 +99,24 @@ def _dataset(batch, steps):
 @pytest.mark.parametrize("name, extra", [(name, {}) for name in zoo.list_models()] + EXTRA_CASES,
                          ids=lambda value: value if isinstance(value, str) else
                          ",".join(f"{k}={v}" for k, v in value.items()) or "tiny")
-def test_two_replicas_train_like_one_device(name, extra, float64, steps=2):
+def test_two_replicas_train_like_one_device(name, extra, float64):
+    _compare_two_replicas_with_one_device(name, extra)
+
+
+def test_the_comparison_fails_when_the_replicas_disagree(float64, monkeypatch):
+    """The check above has teeth: with the history pool's global gather broken (each replica
+    keeping a pool of its own half batch), the pooled cyclegan case fails."""
+    import types
+
+    import zoo.core.translation
+
+    monkeypatch.setattr(zoo.core.translation, "replicas", types.SimpleNamespace(
+        gather=lambda x: x, own_rows=lambda gathered, local_size: gathered))
+    with pytest.raises(AssertionError, match="Not equal to tolerance"):
+        _compare_two_replicas_with_one_device("cyclegan", dict(pool_size=2))
+
+
+def _compare_two_replicas_with_one_device(name, extra, steps=2):
     kwargs = {**TINY_CONFIGS[name], **DETERMINISTIC.get(name, {}), **extra}
     # Fixed initial weights: a comparison that passes or fails alike on every run.
     keras.utils.set_random_seed(0)
