@@ -10,6 +10,7 @@ Otherwise a `ZooError` names the files to put where. Checking reachability first
 tfds' minutes of download retries on a machine without a network.
 """
 
+import contextlib
 import os
 import re
 import socket
@@ -40,10 +41,41 @@ def _reachable(url, timeout=3.0):
         return False
 
 
-def _ensure_prepared(builder, manual_dir):
-    """Prepare the tfds dataset from `manual_dir` or a download, or say exactly what is missing."""
-    if builder.is_prepared():
+@contextlib.contextmanager
+def _alone(lock_path):
+    """Hold an exclusive lock on `lock_path` (POSIX), so that processes sharing a data_dir
+    prepare a dataset one at a time; where no lock can be had, go on without one."""
+    try:
+        import fcntl
+
+        os.makedirs(os.path.dirname(lock_path), exist_ok=True)
+        handle = open(lock_path, "a")
+    except (ImportError, OSError):
+        yield
         return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def prepared_builder(tfds_name, data_dir=None, manual_dir=None):
+    """The tfds builder of `tfds_name`, prepared (from `manual_dir` or a download) if it was
+    not. A process that waited for another's preparation takes a fresh builder, which reads
+    the prepared copy."""
+    data_dir, manual_dir = _env_dir(data_dir, "ZOO_DATA_DIR"), _env_dir(manual_dir, "ZOO_MANUAL_DIR")
+    builder = tfds.builder(tfds_name, data_dir=data_dir)
+    if builder.is_prepared():
+        return builder
+    root = os.path.dirname(os.path.dirname(builder.data_dir))  # data_dir/<name>/<version>
+    with _alone(os.path.join(root, f".{builder.name}.lock")):
+        builder = tfds.builder(tfds_name, data_dir=data_dir)
+        if not builder.is_prepared():
+            _prepare(builder, manual_dir)
+    return builder
+
+
+def _prepare(builder, manual_dir):
+    """Prepare the tfds dataset from `manual_dir` or a download, or say exactly what is missing."""
     files = sorted({info.filename for info in (builder.url_infos or {}).values()})
     listing = ", ".join(files) or "its download files"
     name = builder.name
@@ -93,8 +125,7 @@ def tfds_image_loader(tfds_name, native_size, has_labels, crop_fraction=None):
 
     def load(split="train", batch_size=64, image_size=None, shuffle=True, seed=None,
              data_dir=None, manual_dir=None, repeat=False):
-        builder = tfds.builder(tfds_name, data_dir=_env_dir(data_dir, "ZOO_DATA_DIR"))
-        _ensure_prepared(builder, _env_dir(manual_dir, "ZOO_MANUAL_DIR"))
+        builder = prepared_builder(tfds_name, data_dir, manual_dir)
         ds = builder.as_dataset(split=split, shuffle_files=shuffle,
                                 read_config=tfds.ReadConfig(shuffle_seed=seed))
         size = image_size or native_size
