@@ -23,7 +23,8 @@ setup(
     extras_require={
         # Warm-up files in exports, gRPC requests (zoo.client).
         "serving": ["tensorflow-serving-api>=2.16"],
-        "test": ["pytest", "tensorflow-serving-api>=2.16"],
+        # pytest-xdist: the suite runs one worker per core (pytest.ini).
+        "test": ["pytest", "pytest-xdist>=3.2", "tensorflow-serving-api>=2.16"],
     },
     entry_points={"console_scripts": ["zoo-train=train:run"]},
 )
