@@ -18,6 +18,7 @@ def test_mixtures_benchmark_trains_measures_and_tabulates_beside_the_paper():
     assert "grid25" not in text  # only the mixtures that were run
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_loss_family_benchmark_trains_each_on_a_time_budget_and_tabulates():
     from benchmarks import loss_family
@@ -29,6 +30,7 @@ def test_loss_family_benchmark_trains_each_on_a_time_budget_and_tabulates():
     assert text.splitlines()[2].startswith("| wgan | ") and "| 1 | 320 |" in text
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_conditional_benchmark_measures_labels_codes_and_test_error():
     from benchmarks import conditional
@@ -44,6 +46,7 @@ def test_conditional_benchmark_measures_labels_codes_and_test_error():
     assert text.splitlines()[2].startswith("| cgan (joint D) | ") and "| - |" in text
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_encoders_benchmark_measures_samples_reconstructions_and_the_probe():
     from benchmarks import encoders
@@ -59,6 +62,7 @@ def test_encoders_benchmark_measures_samples_reconstructions_and_the_probe():
     assert text.splitlines()[2].startswith("| bigan | ") and "| raw pixels (784) (reference) |" in text
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_digit_translation_benchmark_scores_the_floor_the_ceiling_and_dtn():
     from benchmarks import digit_translation
@@ -85,6 +89,7 @@ def test_serving_benchmark_times_every_way_of_calling_a_shipped_generator():
     assert "| `dcgan_mnist` | 4 | export, z | 3 |" in serving.table(rows)
 
 
+@pytest.mark.slow
 def test_throughput_benchmark_times_fit_against_the_hand_written_loop():
     from benchmarks import throughput
 
@@ -158,6 +163,7 @@ def test_multiply_adds_count_dense_and_convolution_layers():
     assert multiply_adds(mlp) == 6 * 12 + 4 * 1
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_time_to_quality_logs_each_epoch_resumes_and_compares_with_the_tutorial(tmp_path):
     import keras

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 import zoo
 from conftest import REPO, needs_mnist
@@ -16,6 +17,7 @@ def train(*args, cwd=None):
                           capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_dcgan_on_mnist_writes_a_whole_run_and_resumes(tmp_path):
     run = tmp_path / "demo"

@@ -96,13 +96,20 @@ def _dataset(batch, steps):
         len(tf.nest.flatten(batch)[0]) // steps)
 
 
-@pytest.mark.parametrize("name, extra", [(name, {}) for name in zoo.list_models()] + EXTRA_CASES,
+# The translators' cases take a minute or more each on 2 cores.
+SLOW = {"cyclegan", "unit"}
+
+
+@pytest.mark.parametrize("name, extra", [
+    pytest.param(name, extra, marks=[pytest.mark.slow] if name in SLOW else [])
+    for name, extra in [(name, {}) for name in zoo.list_models()] + EXTRA_CASES],
                          ids=lambda value: value if isinstance(value, str) else
                          ",".join(f"{k}={v}" for k, v in value.items()) or "tiny")
 def test_two_replicas_train_like_one_device(name, extra, float64):
     _compare_two_replicas_with_one_device(name, extra)
 
 
+@pytest.mark.slow
 def test_the_comparison_fails_when_the_replicas_disagree(float64, monkeypatch):
     """The check above has teeth: with the history pool's global gather broken (each replica
     keeping a pool of its own half batch), the pooled cyclegan case fails."""

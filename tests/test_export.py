@@ -184,6 +184,7 @@ def _wrong_request(signature, inputs):
     return None, None
 
 
+@pytest.mark.slow
 def test_every_model_exports_and_serves_what_it_generates_in_a_fresh_process(tmp_path):
     requests, checks = [], []
     for name in zoo.list_models():

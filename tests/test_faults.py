@@ -61,6 +61,7 @@ def _tensorboard_epochs(run):
     return steps
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_moments_and_inside_checkpoint_writes_loses_nothing(tmp_path):
     run, marker = tmp_path / "run", tmp_path / "writing"
     command = [sys.executable, DRIVER, *TOY_FLAGS, f"--output_dir={run}", "--resume"]
@@ -172,6 +173,7 @@ def test_train_py_says_when_it_recovered(tmp_path):
     assert json.loads((tmp_path / "run" / training.RESULT_FILE).read_text())["completed_epochs"] == 2
 
 
+@pytest.mark.slow
 def test_a_damaged_newest_checkpoint_falls_back_to_the_one_before(tmp_path):
     run = tmp_path / "run"
     training.train(**{**RING, "epochs": 2}, output_dir=str(run))

@@ -73,6 +73,7 @@ def test_packaging_a_preset_stores_float16_weights_that_load(tmp_path, monkeypat
     assert json.loads((folder / "config.json").read_text())["preset"] == "dcgan_tiny"
 
 
+@pytest.mark.slow
 @needs_mnist
 # (rbm_mnist is left out for time: its 10,000 samples take 1,000 Gibbs steps each, minutes here.)
 @pytest.mark.parametrize("name", ["dcgan_mnist", "vae_mnist"])

@@ -83,6 +83,7 @@ def test_generator_loss_is_the_sum_of_its_weighted_terms():
         np.testing.assert_allclose(gan.generator_loss(fake), term, rtol=1e-4, err_msg=name)
 
 
+@pytest.mark.slow
 def test_translation_decodes_the_mean_code_and_the_export_serves_it(tmp_path):
     gan = _tiny_unit()
     images = np.random.default_rng(1).uniform(-1, 1, (3, 16, 16, 3)).astype("float32")
@@ -121,6 +122,7 @@ def folder(tmp_path_factory):
                                  {"trainA": 2, "trainB": 2, "testA": 1, "testB": 1})
 
 
+@pytest.mark.slow
 def test_unit_trains_through_zoo_training_on_the_folder(folder, tmp_path):
     from zoo import training
 

@@ -173,6 +173,7 @@ def test_translate_checks_its_input_and_generate_says_to_translate():
         gan.generate(2)
 
 
+@pytest.mark.slow
 def test_cyclegan_trains_through_zoo_training_on_the_folder(folder, tmp_path):
     from zoo import training
 
