@@ -37,6 +37,8 @@ CLI = [
     (["--model=dcgan", "--dataset=mnist", "--g_lr=-0.1"], "flag --g_lr=-0.1"),
     (["--model=dcgan", "--dataset=mnist", "--latent_dim=0"], "flag --latent_dim=0"),
     (["--model=dcgan", "--dataset=mnist", "--eval_samples=-1"], "flag --eval_samples=-1"),
+    (["--model=gan", "--dataset=ring8", "--eval_samples=0", "--eval_every=1"],
+     "eval_every=1 measures samples and eval_samples=0 measures none"),
     (["--model=dcgan", "--dataset=mnist", "--label_smoothing=1.5"], "flag --label_smoothing=1.5"),
     (["--model=dcgan", "--dataset=mnist", "--rollback_lr_factor=2"], "flag --rollback_lr_factor=2"),
     (["--model=dcgan", "--dataset=mnist", "--mixed_precision=float64"], "flag --mixed_precision"),

@@ -63,6 +63,10 @@ def test_eval_samples_sets_how_many_samples_the_run_measures(eval_samples, measu
     assert os.path.exists(tmp_path / "run" / "metrics.json") == (measured is not None)
     with pytest.raises(zoo.ZooError, match="eval_samples must be 0"):
         training.train(**TOY, epochs=1, eval_samples=-5, output_dir=str(tmp_path / "refused"))
+    with pytest.raises(zoo.ZooError, match="eval_every=1 measures samples and eval_samples=0"):
+        training.train(**TOY, epochs=1, eval_samples=0, eval_every=1,
+                       output_dir=str(tmp_path / "refused"))
+    assert not (tmp_path / "refused").exists()
 
 
 def test_resuming_a_finished_run_writes_nothing_and_says_how_far_it_got(tmp_path):

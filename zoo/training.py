@@ -113,6 +113,9 @@ def _check_settings(settings):
     samples = settings["eval_samples"]
     if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 0):
         raise ZooError(f"eval_samples must be 0 (measure nothing) or a positive integer, got {samples!r}")
+    if samples == 0 and settings["eval_every"]:
+        raise ZooError(f"eval_every={settings['eval_every']} measures samples and eval_samples=0 "
+                       "measures none: drop one of them")
     for key in ("steps_per_epoch", "image_size"):
         if settings[key] is not None and (not isinstance(settings[key], int) or settings[key] < 1):
             raise ZooError(f"{key} must be a positive integer, got {settings[key]!r}")

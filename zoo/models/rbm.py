@@ -118,7 +118,8 @@ class RBM(GenerativeModel):
         # synchronisation, no aggregation). Set past keras' tracking, which would save them
         # with the weights: a resumed run starts them again from its first batch.
         object.__setattr__(self, "_chains", tf.Variable(
-            tf.zeros([0, self.visible_units], keras.config.floatx()), shape=tf.TensorShape([None, self.visible_units]),
+            tf.zeros([0, self.visible_units], keras.config.floatx()),
+            shape=tf.TensorShape([None, self.visible_units]),
             trainable=False, synchronization=tf.VariableSynchronization.ON_READ,
             aggregation=tf.VariableAggregation.NONE, name="chains"))
         self.free_energy_tracker = keras.metrics.Mean(name="free_energy")
