@@ -83,6 +83,9 @@ flags.DEFINE_float("mismatch_weight", None, "cgan: weight of the (real image, wr
                    "(0: a plain cGAN)", lower_bound=0.0, upper_bound=1.0)
 flags.DEFINE_integer("labelled_examples", None, "sgan: how many training labels it may use",
                      lower_bound=1)
+flags.DEFINE_float("ema_decay", None, "keep a moving average of the generator's weights with this "
+                   "decay (e.g. 0.999; 0: none): samples, evaluation, the saved model and the "
+                   "export use it")
 flags.DEFINE_float("feature_weight", None, "vaegan: the decoder's weight of the reconstruction in "
                    "the discriminator's features against its adversarial loss", lower_bound=0.0)
 
@@ -91,7 +94,7 @@ OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d
              "rollback_lr_factor", "optimizer", "pack", "minibatch_stddev", "spectral_norm",
              "unrolled_steps", "gradient_penalty", "r1_gamma", "clip_value", "time_budget",
              "d_normalization", "base_filters", "discriminator", "mismatch_weight",
-             "labelled_examples", "feature_weight", "updates")
+             "labelled_examples", "feature_weight", "updates", "ema_decay")
 
 
 def main(argv):

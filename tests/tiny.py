@@ -37,9 +37,12 @@ TINY_CONFIGS = {
 
 
 def trained_networks(gan):
-    """Every network a model trains, by name: the generator-side ones and, for a GAN, D."""
+    """Every network a model trains, by name: the generator-side ones, for a GAN D, and the
+    average of the generator's weights where generator EMA is on."""
     critic = {"discriminator": gan.discriminator} if hasattr(gan, "discriminator") else {}
-    return {**gan.generator_networks(), **critic}
+    average = ({"generator_average": gan.generator_average}
+               if gan.generator_average is not None else {})
+    return {**gan.generator_networks(), **critic, **average}
 
 
 def tiny_batch(gan, size=None, seed=0):

@@ -2,7 +2,9 @@
 
 A saved model is a folder with `config.json` (model name and constructor arguments),
 `generator.weights.h5` (and `encoder.weights.h5` for the models that learn one: every
-network of `gan.generator_networks()`) and, where kept, `discriminator.weights.h5`. Weights plus config,
+network of `gan.generator_networks()`) and, where kept, `discriminator.weights.h5`. A model with generator
+EMA on also keeps its averaged networks (`generator_average.weights.h5`, ...), which inference reads; a
+shipped preset keeps only those, as its generator (loaded, the average starts from them). Weights plus config,
 not `model.save`: a keras file would not keep the custom train_step. Writes go to a
 temporary folder that is renamed into place, so a crash never leaves half a model.
 """
@@ -21,6 +23,7 @@ from zoo.registry import get_model_class, get_preset
 CONFIG_FILE = "config.json"
 GENERATOR_FILE = "generator.weights.h5"  # weights_file("generator")
 DISCRIMINATOR_FILE = "discriminator.weights.h5"
+AVERAGE_SUFFIX = "_average"  # generator_average.weights.h5: the averaged generator (EMA)
 FINAL_MODEL_DIR = "model"  # inside a run directory
 
 
@@ -47,7 +50,11 @@ def model_arguments(cls):
 
 
 def save(gan, directory, extra=None, keep_discriminator=True):
-    """Write `gan` to `directory` (created; an existing one is replaced only once the new one is whole)."""
+    """Write `gan` to `directory` (created; an existing one is replaced only once the new one is whole).
+
+    Without the discriminator (a preset), a model with EMA on keeps its averaged generator-side
+    networks in place of the raw ones: what inference reads, at half the size.
+    """
     directory = os.path.abspath(directory)
     parent = os.path.dirname(directory)
     os.makedirs(parent, exist_ok=True)
@@ -56,10 +63,16 @@ def save(gan, directory, extra=None, keep_discriminator=True):
         with open(os.path.join(staging, CONFIG_FILE), "w") as f:
             json.dump({"model": gan.registered_name, "config": gan.get_config(), **(extra or {})},
                       f, indent=2)
-        for name, network in gan.generator_networks().items():  # the generator, an encoder
-            network.save_weights(os.path.join(staging, weights_file(name)))
-        if keep_discriminator and hasattr(gan, "discriminator"):  # the baselines have none
-            gan.discriminator.save_weights(os.path.join(staging, DISCRIMINATOR_FILE))
+        if keep_discriminator:
+            _save_generator_networks(gan, staging)
+            if gan.generator_average is not None:
+                with gan.averaged_weights():
+                    _save_generator_networks(gan, staging, AVERAGE_SUFFIX)
+            if hasattr(gan, "discriminator"):  # the baselines have none
+                gan.discriminator.save_weights(os.path.join(staging, DISCRIMINATOR_FILE))
+        else:
+            with gan.averaged_weights():
+                _save_generator_networks(gan, staging)
         if os.path.exists(directory):
             old = directory + ".old"
             shutil.rmtree(old, ignore_errors=True)
@@ -72,6 +85,11 @@ def save(gan, directory, extra=None, keep_discriminator=True):
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return directory
+
+
+def _save_generator_networks(gan, folder, suffix=""):
+    for name, network in gan.generator_networks().items():  # the generator, an encoder
+        network.save_weights(os.path.join(folder, weights_file(name + suffix)))
 
 
 def weights_file(network_name):
@@ -173,12 +191,28 @@ def _load_dir(model_dir):
         raise ZooError(f"{model_dir}/{CONFIG_FILE} does not describe a model (it needs \"model\" "
                        "and \"config\"); the model folder is damaged, re-save it")
     gan = create(saved["model"], **saved["config"])
-    for name, network in gan.generator_networks().items():
-        _load_weights(network, os.path.join(model_dir, weights_file(name)), saved["model"])
+    _load_generator_networks(gan, model_dir, saved["model"])
     discriminator_file = os.path.join(model_dir, DISCRIMINATOR_FILE)
     if os.path.exists(discriminator_file):  # shipped presets keep the generator only
         _load_weights(gan.discriminator, discriminator_file, saved["model"])
     return gan
+
+
+def _load_generator_networks(gan, model_dir, model_name):
+    """The generator-side networks' weights and, with EMA on, their average: from its own files
+    where they were saved, else (a preset) the loaded weights themselves."""
+    for name, network in gan.generator_networks().items():
+        _load_weights(network, os.path.join(model_dir, weights_file(name)), model_name)
+    if gan.generator_average is None:
+        return
+    averaged = {name: os.path.join(model_dir, weights_file(name + AVERAGE_SUFFIX))
+                for name in gan.generator_networks()}
+    if not any(os.path.exists(path) for path in averaged.values()):
+        gan.generator_average.restart(gan.generator_variables)
+        return
+    with gan.averaged_weights():  # what is loaded here becomes the average on leaving
+        for name, network in gan.generator_networks().items():
+            _load_weights(network, averaged[name], model_name)
 
 
 def _load_weights(network, path, model_name):

@@ -8,7 +8,7 @@ Signatures (the model's `serving_endpoints`):
                    (row i equals `gan.generate(1, seed=seeds[i])`), so a REST client sends no noise.
 Conditional models take `label` int64 [None] beside `z` or `seeds` (a label outside
 [0, num_classes) is an InvalidArgument error). Models whose samples are not images (the toys)
-name the output `samples`.
+name the output `samples`. A model with generator EMA on serves its averaged weights.
 
 Inputs are checked in the graph, so a wrong request gets an InvalidArgument error that says
 what was expected, wherever it comes from (TF Serving feeds the graph without checking shapes
@@ -79,7 +79,8 @@ def export(gan, export_dir, name=None, version=None):
     # Written beside the target and renamed: TF Serving never sees half a version.
     staging = tempfile.mkdtemp(prefix=f".{version}-", dir=model_base)
     try:
-        archive.write_out(staging, verbose=False)
+        with gan.averaged_weights():  # the saved variables hold the average (EMA on)
+            archive.write_out(staging, verbose=False)
         write_warmup_requests(staging, name, endpoints)
         os.rename(staging, target)
     except BaseException:

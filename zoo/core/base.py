@@ -324,7 +324,7 @@ class BaseGAN(GenerativeModel):
         return variables, grads
 
     def _apply_generator(self, variables, grads, by_network):
-        self.g_optimizer.apply_gradients(zip(grads, variables))
+        self.apply_generator_gradients(zip(grads, variables))
         self.g_loss_tracker.update_state(
             tf.add_n([tf.reduce_mean(loss) for loss in by_network.values()]))
 

@@ -4,6 +4,7 @@ offer alike: `encode(x)` and `reconstruct(x)` = G(E(x))."""
 import numpy as np
 
 from zoo.core.base import refuse_options
+from zoo.core.generative import with_averaged_generator
 from zoo.errors import ZooError
 
 # StandardGAN's remedies that act on a discriminator of single images, with their "off" values.
@@ -29,6 +30,7 @@ class EncodingMixin:
     def encode_batch(self, images):
         raise NotImplementedError
 
+    @with_averaged_generator
     def encode(self, images, batch_size=1000):
         """The codes of images in [-1, 1] (NHWC), as a float32 numpy array [n, latent_dim]."""
         images = np.asarray(images, np.float32)
@@ -38,6 +40,7 @@ class EncodingMixin:
         return np.concatenate([np.asarray(self.encode_batch(images[i:i + batch_size]))
                                for i in range(0, len(images), batch_size)])
 
+    @with_averaged_generator
     def reconstruct(self, images, batch_size=1000):
         """G(E(x)): the images as the generator draws their codes."""
         codes = self.encode(images, batch_size)

@@ -7,10 +7,14 @@ discriminator and its adversarial step; the likelihood baselines (the VAE, the R
 own step to the same generation and serving.
 """
 
+import contextlib
+import functools
+
 import numpy as np
 import tensorflow as tf
 import keras
 
+from zoo.core.averaging import GeneratorAverage, check_ema_decay
 from zoo.errors import ZooError
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
@@ -21,6 +25,15 @@ def check_positive_int(name, value, minimum=1):
         kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ZooError(f"{name} must be {kind}, got {value!r}")
     return int(value)
+
+
+def with_averaged_generator(method):
+    """Run an inference method with the generator's averaged weights in place (EMA on)."""
+    @functools.wraps(method)
+    def averaged(self, *args, **kwargs):
+        with self.averaged_weights():
+            return method(self, *args, **kwargs)
+    return averaged
 
 
 def _across_workers(strategy):
@@ -51,6 +64,9 @@ class GenerativeModel(keras.Model):
       latent_dim: size of the noise vector z.
       latent_distribution: "normal" (N(0, 1)) or "uniform" (U(-1, 1)).
       noise_seed: seed of the training noise stream (None: nondeterministic).
+      ema_decay: keep an exponential moving average of the generator-side networks' weights
+        with this decay (e.g. 0.999; 0: none), which sampling, evaluation, saving and export
+        then use while the raw weights train (zoo.core.averaging).
     """
 
     registered_name = None  # set by @register_model
@@ -61,13 +77,14 @@ class GenerativeModel(keras.Model):
     # learning rate: "g_optimizer" takes --g_lr, "d_optimizer" --d_lr).
     optimizer_names = ("g_optimizer",)
 
-    def __init__(self, latent_dim=100, latent_distribution="normal", noise_seed=None, name=None,
-                 **kwargs):
+    def __init__(self, latent_dim=100, latent_distribution="normal", noise_seed=None,
+                 ema_decay=0.0, name=None, **kwargs):
         super().__init__(name=name or self.registered_name or "model", **kwargs)
         check_positive_int("latent_dim", latent_dim)
         if latent_distribution not in LATENT_DISTRIBUTIONS:
             raise ZooError(f"latent_distribution must be one of {LATENT_DISTRIBUTIONS}, "
                            f"got {latent_distribution!r}")
+        self.ema_decay = check_ema_decay(ema_decay)
         self.latent_dim = int(latent_dim)
         self.latent_distribution = latent_distribution
         self.noise_seed = noise_seed
@@ -76,9 +93,14 @@ class GenerativeModel(keras.Model):
         self.noise = (tf.random.Generator.from_seed(noise_seed) if noise_seed is not None
                       else tf.random.Generator.from_non_deterministic_state())
         self.generator = self.build_generator()
+        self.generator_average = (GeneratorAverage(self.generator_variables, self.ema_decay)
+                                  if self.ema_decay else None)
+        self._averaged_depth = 0  # nested inference calls swap the averages in once
         self._sample_fn = None
 
     def build_generator(self):
+        """The generator network; a model with more generator-side networks (an encoder) builds
+        them here too, so that they exist before the average of their weights is made."""
         raise NotImplementedError
 
     def generator_networks(self):
@@ -113,6 +135,7 @@ class GenerativeModel(keras.Model):
             "latent_dim": self.latent_dim,
             "latent_distribution": self.latent_distribution,
             "noise_seed": self.noise_seed,
+            "ema_decay": self.ema_decay,
         }
 
     @classmethod
@@ -126,6 +149,26 @@ class GenerativeModel(keras.Model):
         # Slot variables made lazily inside a replicated step fail under MirroredStrategy:
         # make them here, under the caller's strategy scope.
         self.g_optimizer.build(self.generator_variables)
+
+    # ----------------------------------------------------------------- EMA
+    def apply_generator_gradients(self, grads_and_variables):
+        """The generator-side networks' update, then the average's (when EMA is on)."""
+        self.g_optimizer.apply_gradients(grads_and_variables)
+        if self.generator_average is not None:
+            self.generator_average.update(self.generator_variables)
+
+    @contextlib.contextmanager
+    def averaged_weights(self):
+        """Within this block the generator-side networks hold their averaged weights (EMA on;
+        otherwise nothing changes). Inference methods run inside one; training must not."""
+        swap = self.generator_average is not None and not self._averaged_depth
+        with (self.generator_average.exchanged(self.generator_variables) if swap
+              else contextlib.nullcontext()):
+            self._averaged_depth += 1
+            try:
+                yield
+            finally:
+                self._averaged_depth -= 1
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Keras (3.15, TF backend) builds a model from a first batch before fit() trains it.
@@ -181,6 +224,7 @@ class GenerativeModel(keras.Model):
         return self.generator(z, training=training)
 
     # ----------------------------------------------------------------- sampling
+    @with_averaged_generator
     def generate(self, n, seed=None, batch_size=2048, **conditions):
         """`n` samples as a float32 numpy array; the same `seed` gives the same samples.
 

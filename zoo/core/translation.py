@@ -22,6 +22,7 @@ import keras
 
 from zoo import replicas
 from zoo.core.base import BaseGAN
+from zoo.core.generative import with_averaged_generator
 from zoo.data.images import to_unit_range
 from zoo.errors import ZooError
 from zoo.plotting import to_uint8
@@ -175,6 +176,7 @@ class TranslationGAN(BaseGAN):
                 + self.adversarial_loss.discriminator(real_b, fake_b, real_target=target))
 
     # ----------------------------------------------------------------- use
+    @with_averaged_generator
     def translate(self, images, direction="a2b", batch_size=16):
         """Images of one domain (NHWC in [-1, 1], or uint8 0-255) in the other, as float32 in
         [-1, 1] (uint8 in, uint8 out)."""

@@ -39,8 +39,11 @@ class BiGAN(EncodingMixin, StandardGAN):
         self.check_encoder_options(image_shape, "bigan's discriminator judges (image, code) pairs",
                                    kwargs)
         super().__init__(image_shape=image_shape, latent_dim=latent_dim, **kwargs)
+
+    def build_generator(self):
         self.encoder = dcgan_discriminator(self.image_shape, self.base_filters,
                                            outputs=self.latent_dim, name="encoder")
+        return super().build_generator()
 
     def build_discriminator(self):
         features = dcgan_discriminator(self.image_shape, self.base_filters,

@@ -21,6 +21,7 @@ from keras import layers
 
 from zoo import losses
 from zoo.core.conditional import check_labels, checked_in_graph
+from zoo.core.generative import with_averaged_generator
 from zoo.core.standard import StandardGAN
 from zoo.errors import ZooError
 from zoo.layers import batch_norm
@@ -136,6 +137,7 @@ class InfoGAN(StandardGAN):
             raise ZooError(f"continuous must have shape ({n}, {self.continuous}), got {continuous.shape}")
         return [z, tf.constant(categories), tf.constant(continuous)]
 
+    @with_averaged_generator
     def sample_grid(self, count, seed):
         """InfoGAN's figure: a row per category, the first continuous code from -1 to 1 along
         each row, the same noise throughout."""

@@ -26,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.core import GenerativeModel
-from zoo.core.generative import sampling_seed
+from zoo.core.generative import sampling_seed, with_averaged_generator
 from zoo.core.base import check_positive_int
 from zoo.errors import ZooError
 from zoo.serving import output_key
@@ -212,7 +212,7 @@ class RBM(GenerativeModel):
             phase_difference(tf.reduce_sum(positive_hidden, 0), tf.reduce_sum(negative_hidden, 0)),
         ]
         # The optimizer descends: the gradient it is handed is the ascent direction's negative.
-        self.g_optimizer.apply_gradients(
+        self.apply_generator_gradients(
             [(-direction, variable) for direction, variable
              in zip(ascent, [rbm.kernel, rbm.visible_bias, rbm.hidden_bias])])
 
@@ -244,6 +244,7 @@ class RBM(GenerativeModel):
                                             (tf.constant(0), visible, probabilities))
         return tf.reshape(probabilities * 2.0 - 1.0, (-1,) + self.image_shape)
 
+    @with_averaged_generator
     def generate(self, n, seed=None, batch_size=2048, gibbs_steps=None, **conditions):
         """`n` images in [-1, 1]: p(v | h) at the end of `gibbs_steps` (default: the model's)
         Gibbs steps of chains from random images. (`batch_size` is taken as the GANs' generate

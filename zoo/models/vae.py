@@ -53,13 +53,13 @@ class VAE(EncodingMixin, GenerativeModel):
         self.likelihood = likelihood
         self.gaussian_sigma = float(gaussian_sigma)
         super().__init__(latent_dim=latent_dim, **kwargs)
-        self.encoder = gaussian_encoder(self.image_shape, self.latent_dim, self.base_filters)
         self.loss_tracker = keras.metrics.Mean(name="loss")  # the negative ELBO
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
         self.built = True
 
     def build_generator(self):
+        self.encoder = gaussian_encoder(self.image_shape, self.latent_dim, self.base_filters)
         return dcgan_generator(self.latent_dim, self.image_shape, self.base_filters)
 
     def generator_networks(self):
@@ -95,7 +95,7 @@ class VAE(EncodingMixin, GenerativeModel):
             per_example = reconstruction + kl
             scaled = self.g_optimizer.scale_loss(tf.nn.compute_average_loss(per_example))
         variables = self.generator_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        self.apply_generator_gradients(zip(tape.gradient(scaled, variables), variables))
         self.loss_tracker.update_state(tf.reduce_mean(per_example))
         self.reconstruction_tracker.update_state(tf.reduce_mean(reconstruction))
         self.kl_tracker.update_state(tf.reduce_mean(kl))

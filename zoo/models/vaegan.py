@@ -46,7 +46,10 @@ class VAEGAN(EncodingMixin, StandardGAN):
             raise ZooError(f"feature_weight must be >= 0, got {feature_weight!r}")
         self.feature_weight = float(feature_weight)
         super().__init__(image_shape=image_shape, latent_dim=latent_dim, **kwargs)
+
+    def build_generator(self):
         self.encoder = gaussian_encoder(self.image_shape, self.latent_dim, self.base_filters)
+        return super().build_generator()
 
     def build_discriminator(self):
         features = dcgan_discriminator(self.image_shape, self.base_filters,
