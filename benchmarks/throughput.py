@@ -30,7 +30,9 @@ that stops at the inputs as one, the zoo's alternating step costs 3 G + 8 D forw
 example: G once (its fakes serve both updates) and its backward pass (2); D on the real and the
 fake batch and back (2 + 4), then, for G's loss under the updated D, on the fakes again and back
 to its input (1 + 1). The tutorial's simultaneous step shares D's forward pass on the fakes
-between the two losses: 3 G + 7 D, as does the zoo's with `--updates=simultaneous`. A critic
+between the two losses: 3 G + 7 D, as does the zoo's with `--updates=simultaneous`. With
+`--ema_decay` the zoo's model also updates its generator's average after each step (the loops
+do not: the ratio is then the average's cost too). A critic
 trained alone on d_steps - 1 more minibatches first (WGAN) adds 1 G + 6 D for each. WGAN-GP's
 penalty (a double backward pass) is not counted: its rows have no GFLOP. (TF's profiler was tried
 and dropped: it counts the traced graph before grappler removes the gradients nobody uses.)
@@ -256,8 +258,7 @@ TWINNED_MODELS = ("gan", "dcgan", "lsgan", "wgan", "wgan_gp")
 
 
 def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_compile=False,
-            updates="alternating",
-            with_pipeline=True):
+            updates="alternating", ema_decay=0.0, with_pipeline=True):
     import keras
     import numpy as np
     import tensorflow as tf
@@ -267,7 +268,8 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_comp
     preset = zoo.get_preset(preset_name)
     batch_size = preset.train.get("batch_size", 64)
     keras.utils.set_random_seed(seed)
-    gan = zoo.create(preset.model, **{**preset.model_kwargs, "updates": updates})
+    gan = zoo.create(preset.model, **{**preset.model_kwargs, "updates": updates,
+                                      "ema_decay": ema_decay})
     if preset.model not in TWINNED_MODELS or gan.pack != 1 or gan.r1_gamma or gan.unrolled_steps:
         raise ZooError(f"{preset_name}: only {', '.join(TWINNED_MODELS)} without packing, R1 or "
                        "unrolling have a hand-written twin here")
@@ -314,7 +316,7 @@ def measure(preset_name, steps, repeats, steps_per_execution=1, seed=0, jit_comp
     zoo_median = statistics.median(zoo_rates)
     return dict(preset=preset_name, model=preset.model, batch=examples_per_step, steps=steps,
                 repeats=repeats, steps_per_execution=steps_per_execution, jit_compile=jit_compile,
-                updates=updates,
+                updates=updates, ema_decay=ema_decay,
                 zoo_images_per_s=zoo_rates, loop_images_per_s=loop_rates,
                 alternating_loop_images_per_s=alternating_rates,
                 ratio=zoo_median / statistics.median(loop_rates),
@@ -328,7 +330,7 @@ def table(rows, ceiling):
     def spread(rates):
         return f"{statistics.median(rates):,.0f} ({min(rates):,.0f}-{max(rates):,.0f})"
 
-    lines = ["| preset | examples per step | steps per execution, XLA, updates | zoo fit images/s (median, range) | "
+    lines = ["| preset | examples per step | steps per execution, XLA, updates, EMA | zoo fit images/s (median, range) | "
              "tutorial's loop images/s | ratio | alternating loop images/s | ratio | "
              "GFLOP per step (zoo / tutorial's) | zoo GFLOP/s | share of matmul | "
              "input pipeline alone, images/s | load avg |",
@@ -336,7 +338,8 @@ def table(rows, ceiling):
     for r in rows:
         lines.append(
             f"| `{r['preset']}` | {r['batch']} | {r['steps_per_execution']}, "
-            f"{'on' if r['jit_compile'] else 'off'}, {r['updates']} | "
+            f"{'on' if r['jit_compile'] else 'off'}, {r['updates']}, "
+            f"{r.get('ema_decay') or 'off'} | "
             f"{spread(r['zoo_images_per_s'])} | "
             f"{spread(r['loop_images_per_s'])} | {r['ratio']:.2f} | "
             f"{spread(r['alternating_loop_images_per_s'])} | {r['ratio_to_alternating']:.2f} | "
@@ -358,7 +361,8 @@ def main(argv):
         raise ZooError(f"unexpected arguments {argv[1:]}: flags take the form --name=value")
     ceiling = matmul_gflops()
     rows = [measure(preset, FLAGS.steps, FLAGS.repeats, FLAGS.steps_per_execution,
-                    jit_compile=FLAGS.jit_compile, updates=FLAGS.updates)
+                    jit_compile=FLAGS.jit_compile, updates=FLAGS.updates,
+                    ema_decay=FLAGS.ema_decay)
             for preset in FLAGS.presets]
     emit(table(rows, ceiling), FLAGS.out, {"matmul_gflops": ceiling, "rows": rows})
 
@@ -372,6 +376,7 @@ if __name__ == "__main__":
     flags.DEFINE_boolean("jit_compile", False, "compile the zoo's step with XLA")
     flags.DEFINE_enum("updates", "alternating", ["alternating", "simultaneous"],
                       "the zoo's update order (the loops are measured as ever)")
+    flags.DEFINE_float("ema_decay", 0.0, "generator EMA of the zoo's model (0: off)")
     flags.DEFINE_string("out", None, "also write the table here (and the figures as .json)")
     from zoo.cli import run_main
 

@@ -94,20 +94,23 @@ class Progress:
         self.train_cpu += time.process_time() - self.cpu
         return dict(train_seconds=self.train_wall, cpu_seconds=self.train_cpu)
 
-    def epoch_end(self, epoch, images_seen, generate):
+    def epoch_end(self, epoch, images_seen, generate, generate_raw=None):
         self.stop()
-        self.evaluate(epoch, images_seen, generate)
+        self.evaluate(epoch, images_seen, generate, generate_raw)
         self.mark()
 
-    def evaluate(self, epoch, images_seen, generate):
-        """Measure and log the FID of `generate()`, with the clocks as they stand."""
+    def evaluate(self, epoch, images_seen, generate, generate_raw=None):
+        """Measure and log the FID of `generate()` (and, for a model with generator EMA, of
+        its raw generator's `generate_raw()`), with the clocks as they stand."""
         eval_start = time.perf_counter()
         fid = self.measure_fid(generate())
-        self._write(dict(recipe=self.recipe, epoch=epoch, images=images_seen, fid=fid,
+        raw = {} if generate_raw is None else dict(raw_fid=self.measure_fid(generate_raw()))
+        self._write(dict(recipe=self.recipe, epoch=epoch, images=images_seen, fid=fid, **raw,
                          train_seconds=self.train_wall, cpu_seconds=self.train_cpu,
                          eval_seconds=time.perf_counter() - eval_start, load=os.getloadavg()[0]))
-        print(f"{self.recipe} epoch {epoch}: FID {fid:.3f} after {self.train_wall / 60:.1f} "
-              f"training minutes", flush=True)
+        raw_text = f" (raw generator {raw['raw_fid']:.3f})" if raw else ""
+        print(f"{self.recipe} epoch {epoch}: FID {fid:.3f}{raw_text} after "
+              f"{self.train_wall / 60:.1f} training minutes", flush=True)
 
     def _write(self, record):
         with open(self.log_path, "a") as f:
@@ -239,15 +242,25 @@ def run_tutorial(log_path, epochs=None, seed=0, limit=None, checkpoint_dir=None)
         progress.mark()
 
 
-def run_preset(log_path, preset, epochs=None, seed=0, overrides=None):
-    """A zoo preset as train.py runs it, timed and measured after every epoch."""
+def raw_samples(gan, n, seed, batch_size=1000):
+    """What `gan.generate(n, seed)` gives from the raw generator, not its average (EMA)."""
+    import numpy as np
+
+    z = gan.latent_from_seed(n, seed)
+    return np.concatenate([gan.generator(z[i:i + batch_size], training=False).numpy()
+                           for i in range(0, n, batch_size)])
+
+
+def run_preset(log_path, preset, epochs=None, seed=0, overrides=None, name=None):
+    """A zoo preset as train.py runs it (with `overrides` of its settings), timed and measured
+    after every epoch; logged as `name` (default: the preset's)."""
     import tempfile
 
     import keras
     from zoo import get_preset, training
 
     progress_holder = {}
-    batch_size = get_preset(preset).train.get("batch_size", 64)
+    batch_size = (overrides or {}).get("batch_size") or get_preset(preset).train.get("batch_size", 64)
 
     class EpochFid(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
@@ -255,15 +268,37 @@ def run_preset(log_path, preset, epochs=None, seed=0, overrides=None):
 
         def on_epoch_end(self, epoch, logs=None):
             seen = (epoch + 1) * self.params["steps"] * batch_size
+            gan = self.model
+            raw = (None if gan.generator_average is None
+                   else lambda: raw_samples(gan, EVAL_SAMPLES, EVAL_SEED))
             progress_holder["progress"].epoch_end(
-                epoch + 1, seen, lambda: self.model.generate(EVAL_SAMPLES, seed=EVAL_SEED))
+                epoch + 1, seen, lambda: gan.generate(EVAL_SAMPLES, seed=EVAL_SEED), raw)
 
     settings = dict(preset=preset, epochs=epochs, seed=seed, **(overrides or {}))
-    progress_holder["progress"] = Progress(log_path, preset, fid_on_test_images(), settings)
+    progress_holder["progress"] = Progress(log_path, name or preset, fid_on_test_images(), settings)
     with tempfile.TemporaryDirectory() as folder:  # the callback measures; the run need not
         training.train(preset=preset, seed=seed, epochs=epochs, verbose=0,
                        output_dir=os.path.join(folder, "run"), callbacks=[EpochFid()],
                        **{"eval_samples": 0, **(overrides or {})})
+
+
+def parse_overrides(pairs):
+    """["ema_decay=0.999", "d_lr=1e-4"] -> {"ema_decay": 0.999, "d_lr": 0.0001} (Python literals;
+    anything else stays a string)."""
+    import ast
+
+    from zoo.errors import ZooError
+
+    overrides = {}
+    for pair in pairs or []:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise ZooError(f"--set takes name=value pairs, got {pair!r}")
+        try:
+            overrides[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            overrides[key] = text
+    return overrides
 
 
 def read_log(path):
@@ -374,7 +409,8 @@ def main(argv):
         from zoo import get_preset
 
         get_preset(FLAGS.recipe)  # an unknown name fails here, with the presets listed
-        run_preset(FLAGS.log, FLAGS.recipe, FLAGS.epochs, FLAGS.seed)
+        run_preset(FLAGS.log, FLAGS.recipe, FLAGS.epochs, FLAGS.seed,
+                   overrides=parse_overrides(FLAGS.set), name=FLAGS.name)
 
 
 if __name__ == "__main__":
@@ -382,6 +418,9 @@ if __name__ == "__main__":
     flags.DEFINE_string("log", None, "JSON-lines file the evaluations are appended to")
     flags.DEFINE_integer("epochs", None, "epochs (default: the recipe's)", lower_bound=1)
     flags.DEFINE_integer("seed", 0, "seed of the run")
+    flags.DEFINE_list("set", None, "a preset recipe's settings changed, as name=value pairs "
+                      "(e.g. ema_decay=0.999,d_lr=1e-4)")
+    flags.DEFINE_string("name", None, "the recipe's name in the log (default: the preset's)")
     flags.DEFINE_string("checkpoint_dir", None, "tutorial: save its state here after every epoch "
                         "and go on from the state found here")
     flags.DEFINE_list("report", None, "logs to report instead of training")
