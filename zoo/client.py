@@ -59,7 +59,7 @@ def predict_rest(server, model, signature="serving_default", version=None, timeo
         raise ZooError(f"{model} answered {error.code}: {error.read().decode(errors='replace')}") from None
     except urllib.error.URLError as error:
         raise ZooError(f"no server at {server} ({error.reason}): start tensorflow_model_server "
-                       "(README, Serving) or pass the right address") from None
+                       "(docs/serving.md) or pass the right address") from None
     except TimeoutError:
         raise ZooError(f"{server} did not answer within {timeout} s: pass a larger timeout or "
                        "check the server") from None
