@@ -99,7 +99,7 @@ def test_throughput_benchmark_times_fit_against_the_hand_written_loop():
     assert row["ratio"] > 0 and row["ratio_to_alternating"] > 0 and row["zoo_gflop_per_s"] > 0
     # The alternating step runs D once more than the simultaneous one.
     assert 1 < row["loop_step_gflop"] < row["zoo_step_gflop"] < 100
-    assert "| `dcgan_mnist` | 128 | 1, off, alternating |" in throughput.table([row], ceiling=100.0)
+    assert "| `dcgan_mnist` | 128 | 1, off, alternating, off |" in throughput.table([row], ceiling=100.0)
     # With the tutorial's update order the zoo's step does the tutorial's arithmetic.
     row = throughput.measure("dcgan_mnist", steps=2, repeats=1, with_pipeline=False,
                              updates="simultaneous")
