@@ -72,9 +72,11 @@ class GeneratorAverage(keras.layers.Layer):
     def update(self, sources):
         """Move each average towards its source: a <- d a + (1 - d) s, d warmed up."""
         self._check(sources)
+        # One weight for the step (every average has the generator's variable dtype).
+        weight = 1.0 - warmed_up_decay(self.decay, self.updates, self.averages[0].dtype)
         for average, source in zip(self.averages, sources):
-            weight = 1.0 - warmed_up_decay(self.decay, self.updates, average.dtype)
-            average.assign_sub(weight * (average - tf.cast(source, average.dtype)))
+            average.assign_sub(tf.cast(weight, average.dtype)
+                               * (average - tf.cast(source, average.dtype)))
         self.updates.assign_add(1)
 
     @contextlib.contextmanager
