@@ -15,6 +15,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import flags  # noqa: E402
 
+from zoo.remedies import REMEDIES  # noqa: E402  (numpy only: --help stays instant)
+
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "registered model name (see zoo.list_models())")
 flags.DEFINE_string("dataset", None, "registered dataset name (see zoo.list_datasets())")
@@ -32,27 +34,12 @@ flags.DEFINE_string("loss", None, "adversarial loss: non_saturating, minimax, wa
                     "or least_squares (default: the model's)")
 flags.DEFINE_enum("optimizer", None, ["adam", "rmsprop"], "optimizer of both networks "
                   "(default: the preset's, else adam)")
-flags.DEFINE_integer("pack", None, "PacGAN: the discriminator judges this many samples at once",
-                     lower_bound=1)
-flags.DEFINE_boolean("minibatch_stddev", None, "give the discriminator the batch's standard "
-                     "deviation as a feature")
-flags.DEFINE_boolean("spectral_norm", None, "spectral normalization of the discriminator's layers")
 flags.DEFINE_enum("d_normalization", None, ["batch", "layer", "none"], "normalization of the DCGAN "
                   "discriminator's hidden layers (none with --spectral_norm, as in SN-GAN)")
 flags.DEFINE_enum("updates", None, ["alternating", "simultaneous"], "alternating: D's update, "
                   "then G's loss under the updated D (default); simultaneous: both losses from one "
                   "D pass over the fakes (the TF tutorial's step)")
-flags.DEFINE_integer("unrolled_steps", None, "unrolled GAN: the generator's loss looks this many "
-                     "discriminator steps ahead", lower_bound=0)
-flags.DEFINE_float("gradient_penalty", None, "weight of WGAN-GP's gradient penalty (0: off)",
-                   lower_bound=0.0)
-flags.DEFINE_float("r1_gamma", None, "weight of the R1 penalty on real data (0: off)",
-                   lower_bound=0.0)
-flags.DEFINE_float("clip_value", None, "clip the discriminator's weights into [-c, c] (WGAN)",
-                   lower_bound=0.0)
 flags.DEFINE_float("time_budget", None, "stop training after this many seconds", lower_bound=0.0)
-flags.DEFINE_float("label_smoothing", None, "one-sided label smoothing of the real targets",
-                   lower_bound=0.0, upper_bound=0.99)
 flags.DEFINE_integer("image_size", None, "resize images to this side", lower_bound=4)
 flags.DEFINE_enum("distribute", "none", ["none", "mirrored", "multiworker"],
                   "tf.distribute strategy (multiworker reads TF_CONFIG)")
@@ -89,12 +76,17 @@ flags.DEFINE_float("ema_decay", None, "keep a moving average of the generator's 
 flags.DEFINE_float("feature_weight", None, "vaegan: the decoder's weight of the reconstruction in "
                    "the discriminator's features against its adversarial loss", lower_bound=0.0)
 
+# The remedies and regularisers, one flag per row of their table (the model checks the value).
+for _remedy in REMEDIES.values():
+    _define = {bool: flags.DEFINE_boolean, int: flags.DEFINE_integer}.get(type(_remedy.off),
+                                                                         flags.DEFINE_float)
+    _define(_remedy.name, None, _remedy.help)
+
 OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d_lr", "d_steps",
-             "loss", "label_smoothing", "image_size", "eval_every", "eval_samples", "max_rollbacks",
-             "rollback_lr_factor", "optimizer", "pack", "minibatch_stddev", "spectral_norm",
-             "unrolled_steps", "gradient_penalty", "r1_gamma", "clip_value", "time_budget",
-             "d_normalization", "base_filters", "discriminator", "mismatch_weight",
-             "labelled_examples", "feature_weight", "updates", "ema_decay")
+             "loss", "image_size", "eval_every", "eval_samples", "max_rollbacks",
+             "rollback_lr_factor", "optimizer", "time_budget", "d_normalization", "base_filters",
+             "discriminator", "mismatch_weight", "labelled_examples", "feature_weight", "updates",
+             "ema_decay", *REMEDIES)
 
 
 def main(argv):

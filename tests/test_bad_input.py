@@ -39,7 +39,7 @@ CLI = [
     (["--model=dcgan", "--dataset=mnist", "--eval_samples=-1"], "flag --eval_samples=-1"),
     (["--model=gan", "--dataset=ring8", "--eval_samples=0", "--eval_every=1"],
      "eval_every=1 measures samples and eval_samples=0 measures none"),
-    (["--model=dcgan", "--dataset=mnist", "--label_smoothing=1.5"], "flag --label_smoothing=1.5"),
+    (["--model=dcgan", "--dataset=mnist", "--label_smoothing=1.5"], "label_smoothing must be in \\[0, 1\\), got 1.5"),
     (["--model=dcgan", "--dataset=mnist", "--ema_decay=1"], "ema_decay must be a number in \\[0, 1\\)"),
     (["--model=gan", "--dataset=ring8", "--ema_decay=-0.5"], "ema_decay must be a number in \\[0, 1\\)"),
     (["--model=dcgan", "--dataset=mnist", "--rollback_lr_factor=2"], "flag --rollback_lr_factor=2"),
@@ -64,7 +64,8 @@ CLI = [
     # Conditional and semi-supervised models: labels missing or out of reach.
     (["--model=cgan", "--dataset=celeb_a"], "cgan learns from labels and celeb_a has none"),
     (["--model=sgan", "--dataset=celeb_a"], "sgan learns from labels and celeb_a has none"),
-    (["--model=cgan", "--dataset=mnist", "--pack=2"], "conditional models take pack=1"),
+    (["--model=cgan", "--dataset=mnist", "--pack=2"],
+     "cgan takes no pack \\(packing would mix examples of different labels\\): drop it"),
     (["--model=cgan", "--dataset=mnist", "--mismatch_weight=1.5"], "flag --mismatch_weight=1.5"),
     (["--model=cgan", "--dataset=mnist", "--discriminator=both"], "flag --discriminator=both"),
     (["--model=sgan", "--dataset=mnist", "--labelled_examples=5"],
@@ -72,8 +73,8 @@ CLI = [
     (["--model=dcgan", "--dataset=mnist", "--labelled_examples=100"], "dcgan has no setting labelled_examples"),
     # Models with an encoder: a discriminator of pairs or of reconstructions.
     (["--model=bigan", "--dataset=mnist", "--pack=2"],
-     "bigan's discriminator judges \\(image, code\\) pairs, which pack can't handle: drop it"),
-    (["--model=vaegan", "--dataset=mnist", "--r1_gamma=1"], "which r1_gamma can't handle"),
+     "bigan takes no pack \\(its discriminator judges \\(image, code\\) pairs\\): drop it"),
+    (["--model=vaegan", "--dataset=mnist", "--r1_gamma=1"], "vaegan takes no r1_gamma"),
     # Translation: unpaired domains and single-domain data don't mix.
     (["--model=dcgan", "--dataset=horse2zebra", "--image_size=64"], "holds unpaired domains: train a translation"),
     (["--model=cyclegan", "--dataset=mnist"], "cyclegan translates between two domains and mnist holds one"),

@@ -18,14 +18,9 @@ import keras
 
 import zoo
 from conftest import two_replica_strategy
-from tiny import TINY_CONFIGS, tiny_batch, trained_networks
+from tiny import DETERMINISTIC, TINY_CONFIGS, tiny_batch, trained_networks
 
 MINIBATCH = 8  # examples per discriminator update, across both replicas
-
-# Randomness that is not drawn from the model's noise stream, turned off so that both runs
-# see the same thing: dropout (gan) and sgan's Gaussian noise layers.
-DETERMINISTIC = {"gan": dict(input_dropout=0.0, dropout=0.0),
-                 "sgan": dict(input_noise=0.0, hidden_noise=0.0)}
 
 # Beyond each model's tiny configuration: remedies and schedules that touch the step.
 EXTRA_CASES = [

@@ -35,6 +35,11 @@ TINY_CONFIGS = {
                  g_hidden=(16,), d_hidden=(16, 8)),
 }
 
+# Randomness that is not drawn from the model's noise stream, turned off so that two runs
+# see the same thing: dropout (gan) and sgan's Gaussian noise layers.
+DETERMINISTIC = {"gan": dict(input_dropout=0.0, dropout=0.0),
+                 "sgan": dict(input_noise=0.0, hidden_noise=0.0)}
+
 
 def trained_networks(gan):
     """Every network a model trains, by name: the generator-side ones, for a GAN D, and the

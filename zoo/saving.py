@@ -19,6 +19,7 @@ import tempfile
 
 from zoo.errors import ZooError
 from zoo.registry import get_model_class, get_preset
+from zoo.remedies import ALL_REMEDIES
 
 CONFIG_FILE = "config.json"
 GENERATOR_FILE = "generator.weights.h5"  # weights_file("generator")
@@ -39,8 +40,9 @@ def create(name, /, **kwargs):
 
 
 def model_arguments(cls):
-    """Constructor arguments of a model class, its bases' included (up to keras.Model)."""
-    names = {"name"}
+    """Constructor arguments of a model class, its bases' included (up to keras.Model), and
+    for a GAN every remedy of zoo.remedies (a model refuses those it lacks, saying why)."""
+    names = {"name"} | (ALL_REMEDIES if hasattr(cls, "remedies") else set())
     for klass in cls.__mro__:
         if klass.__module__.startswith("keras"):
             break

@@ -39,6 +39,7 @@ from zoo.metrics.quality import SampleQuality, evaluator_for
 from zoo.serving import export
 from zoo.plotting import save_samples
 from zoo.registry import find_preset, get_dataset, get_model_class, get_preset, list_models
+from zoo.remedies import REMEDIES
 from zoo.saving import FINAL_MODEL_DIR, model_arguments, save
 
 # Training settings a preset or the caller may set, with the values used when none does.
@@ -47,9 +48,7 @@ TRAIN_DEFAULTS = dict(batch_size=64, epochs=10, steps_per_epoch=None, g_lr=2e-4,
                       steps_per_execution=1, eval_every=0, eval_samples=None, max_rollbacks=3,
                       rollback_lr_factor=0.5, optimizer="adam", time_budget=None)
 # Overrides that belong to the model's constructor rather than to the training loop.
-MODEL_OVERRIDES = ("latent_dim", "d_steps", "loss", "label_smoothing", "pack", "minibatch_stddev",
-                   "spectral_norm", "unrolled_steps", "gradient_penalty", "r1_gamma", "clip_value",
-                   "d_normalization", "updates")
+MODEL_OVERRIDES = ("latent_dim", "d_steps", "loss", "d_normalization", "updates", *REMEDIES)
 OPTIMIZERS = ("adam", "rmsprop")
 # None: constant; "linear": down to 0 over the run; "linear_second_half": constant, then down
 # to 0 over the second half (CycleGAN's).

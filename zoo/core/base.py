@@ -16,13 +16,13 @@ through `discriminator_options()`; packing through `packed_shape()`.
 import contextlib
 import threading
 
-import numpy as np
 import tensorflow as tf
 import keras
 
 from zoo import losses
 from zoo.core import unrolling
 from zoo.core.generative import GenerativeModel, check_positive_int
+from zoo.remedies import ALL_REMEDIES, REMEDIES, checked_remedies
 from zoo.errors import ZooError
 from zoo.layers import ClipWeights
 
@@ -34,21 +34,6 @@ UPDATES = ("alternating", "simultaneous")
 def batch_size_of(batch):
     """The number of examples in a batch (a tensor or a structure of tensors)."""
     return tf.shape(tf.nest.flatten(batch)[0])[0]
-
-
-def refuse_options(reason, **options):
-    """Raise one ZooError naming the options that are on (truthy) where `reason` (what the
-    model is, that rules them out) applies; nothing when none is on."""
-    on = [name for name, value in options.items() if value]
-    if on:
-        raise ZooError(f"{reason}, which {', '.join(on)} can't handle: drop "
-                       f"{'it' if len(on) == 1 else 'them'}")
-
-
-def check_weight(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
-        raise ZooError(f"{name} must be a number >= 0 (0 turns it off), got {value!r}")
-    return float(value)
 
 
 class BaseGAN(GenerativeModel):
@@ -69,7 +54,8 @@ class BaseGAN(GenerativeModel):
         the fakes, as the TensorFlow DCGAN tutorial's step and TF-GAN's joint updates do: one
         D forward pass fewer per step). With d_steps > 1 the earlier D steps alternate as ever.
 
-    Remedies and regularisers (off by default):
+    Remedies and regularisers (off by default; zoo.remedies holds their table, and
+    `remedies` names those a variant supports: the others are refused when switched on):
       pack: PacGAN (Lin et al. 2018): D judges `pack` samples at once, all real or all
         generated, concatenated along the last axis. The batch must divide by it.
       minibatch_stddev: D sees the batch's standard deviation as a feature (Karras et al. 2018).
@@ -82,44 +68,32 @@ class BaseGAN(GenerativeModel):
     """
 
     own_loss = None  # the name of an objective a variant implements itself (EBGAN's "energy")
+    remedies = ALL_REMEDIES  # the rows of zoo.remedies this variant supports
+    remedies_refused_because = None  # why it refuses the others, for the error
     optimizer_names = ("d_optimizer", "g_optimizer")
     # True where generator_loss returns one loss per generator-side network.
     losses_per_network = False
 
     def __init__(self, latent_dim=100, latent_distribution="normal", d_steps=1,
-                 loss="non_saturating", label_smoothing=0.0, noise_seed=None, pack=1,
-                 minibatch_stddev=False, spectral_norm=False, unrolled_steps=0,
-                 gradient_penalty=0.0, r1_gamma=0.0, clip_value=None, updates="alternating",
-                 name=None, **kwargs):
-        check_positive_int("d_steps", d_steps)
+                 loss="non_saturating", noise_seed=None, updates="alternating", name=None,
+                 **kwargs):
+        remedy_values = {key: kwargs.pop(key) for key in REMEDIES if key in kwargs}
+        self.remedy_settings = checked_remedies(self.registered_name or type(self).__name__,
+                                                self.remedies, self.remedies_refused_because,
+                                                remedy_values)
+        for key, value in self.remedy_settings.items():
+            setattr(self, key, value)
+        self.d_steps = check_positive_int("d_steps", d_steps)
         if updates not in UPDATES:
             raise ZooError(f"updates must be one of {', '.join(UPDATES)}, got {updates!r}")
-        if updates == "simultaneous" and unrolled_steps:
+        if updates == "simultaneous" and self.unrolled_steps:
             raise ZooError("unrolled_steps looks ahead from D's update, which simultaneous updates "
                            "do not take first: use updates='alternating' or drop unrolled_steps")
-        check_positive_int("pack", pack)
-        check_positive_int("unrolled_steps", unrolled_steps, minimum=0)
-        if not 0.0 <= float(label_smoothing) < 1.0:
-            raise ZooError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}")
         self.adversarial_loss = None if loss == self.own_loss else losses.get_adversarial_loss(loss)
-        if label_smoothing and not (self.adversarial_loss and self.adversarial_loss.smoothable):
+        if self.label_smoothing and not (self.adversarial_loss and self.adversarial_loss.smoothable):
             raise ZooError(f"label_smoothing applies to targets, and the {loss} loss has none: "
                            "drop --label_smoothing")
-        if clip_value is not None and not (isinstance(clip_value, (int, float)) and clip_value > 0):
-            raise ZooError(f"clip_value must be a positive number or None, got {clip_value!r}")
-        for flag_name, flag in (("minibatch_stddev", minibatch_stddev), ("spectral_norm", spectral_norm)):
-            if not isinstance(flag, (bool, np.bool_)):
-                raise ZooError(f"{flag_name} must be True or False, got {flag!r}")
-        self.d_steps = int(d_steps)
         self.loss_name = loss
-        self.label_smoothing = float(label_smoothing)
-        self.pack = int(pack)
-        self.minibatch_stddev = bool(minibatch_stddev)
-        self.spectral_norm = bool(spectral_norm)
-        self.unrolled_steps = int(unrolled_steps)
-        self.gradient_penalty = check_weight("gradient_penalty", gradient_penalty)
-        self.r1_gamma = check_weight("r1_gamma", r1_gamma)
-        self.clip_value = None if clip_value is None else float(clip_value)
         self.updates = updates
         # What a step sets for the passes inside it (D's unrolled weights, the shared scores).
         # Per thread: under MirroredStrategy each replica traces its step in its own thread,
@@ -162,15 +136,8 @@ class BaseGAN(GenerativeModel):
             **super().get_config(),
             "d_steps": self.d_steps,
             "loss": self.loss_name,
-            "label_smoothing": self.label_smoothing,
-            "pack": self.pack,
-            "minibatch_stddev": self.minibatch_stddev,
-            "spectral_norm": self.spectral_norm,
-            "unrolled_steps": self.unrolled_steps,
-            "gradient_penalty": self.gradient_penalty,
-            "r1_gamma": self.r1_gamma,
-            "clip_value": self.clip_value,
             "updates": self.updates,
+            **{key: value for key, value in self.remedy_settings.items() if key in self.remedies},
         }
 
     # ----------------------------------------------------------------- compile
@@ -278,16 +245,19 @@ class BaseGAN(GenerativeModel):
 
     def penalties(self, real, fake):
         """D's regularisers, per packed example (0 when none is on)."""
+        return self.penalty_terms(self.critic_for(real), self.pack_examples(self.examples(real)),
+                                  lambda: self.pack_examples(self.examples(fake)))
+
+    def penalty_terms(self, critic, real_examples, fake_examples):
+        """The input-gradient penalties of one critic (a function of examples), per example:
+        at `real_examples`, and between them and `fake_examples()` (called only if needed)."""
         total = 0.0
-        critic = self.critic_for(real)
-        real_packed = self.pack_examples(self.examples(real))
         if self.gradient_penalty:
-            fake_packed = self.pack_examples(self.examples(fake))
-            weights = self.noise.uniform(tf.shape(real_packed)[:1])
+            weights = self.noise.uniform(tf.shape(real_examples)[:1])
             total += self.gradient_penalty * losses.gradient_penalty(
-                critic, real_packed, fake_packed, interpolation=weights)
+                critic, real_examples, fake_examples(), interpolation=weights)
         if self.r1_gamma:
-            total += 0.5 * self.r1_gamma * losses.r1_penalty(critic, real_packed)
+            total += 0.5 * self.r1_gamma * losses.r1_penalty(critic, real_examples)
         return total
 
     def _discriminator_objective(self, real, fake):

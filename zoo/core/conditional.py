@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.core.base import batch_size_of
+from zoo.remedies import ALL_REMEDIES
 from zoo.core.standard import StandardGAN
 from zoo.errors import ZooError
 from zoo.networks import conditional_generator, dcgan_generator
@@ -51,14 +52,13 @@ class ConditionalGAN(StandardGAN):
     """Args (beyond StandardGAN's): num_classes, the number of labels the model is conditioned on."""
 
     data_needs = "labels"
+    remedies = ALL_REMEDIES - {"pack"}
+    remedies_refused_because = "packing would mix examples of different labels"
 
-    def __init__(self, num_classes=10, image_shape=(28, 28, 1), pack=1, **kwargs):
+    def __init__(self, num_classes=10, image_shape=(28, 28, 1), **kwargs):
         if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
                 or num_classes < 2:
             raise ZooError(f"num_classes must be an integer >= 2, got {num_classes!r}")
-        if pack != 1:
-            raise ZooError("packing mixes examples of different labels: conditional models take "
-                           "pack=1 (drop --pack)")
         if len(tuple(image_shape)) != 3:
             raise ZooError(f"conditional models generate images: image_shape must be "
                            f"(height, width, channels), got {tuple(image_shape)}")

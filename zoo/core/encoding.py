@@ -3,12 +3,13 @@ offer alike: `encode(x)` and `reconstruct(x)` = G(E(x))."""
 
 import numpy as np
 
-from zoo.core.base import refuse_options
 from zoo.core.generative import with_averaged_generator
+from zoo.remedies import ALL_REMEDIES
 from zoo.errors import ZooError
 
-# StandardGAN's remedies that act on a discriminator of single images, with their "off" values.
-SINGLE_IMAGE_REMEDIES = dict(pack=1, gradient_penalty=0.0, r1_gamma=0.0, unrolled_steps=0)
+# The remedies that act on a discriminator of single images, and so not on these models'.
+SINGLE_IMAGE_REMEDIES = frozenset({"pack", "gradient_penalty", "r1_gamma", "unrolled_steps"})
+ENCODING_REMEDIES = ALL_REMEDIES - SINGLE_IMAGE_REMEDIES
 
 
 class EncodingMixin:
@@ -19,13 +20,6 @@ class EncodingMixin:
         if len(tuple(image_shape)) != 3:
             raise ZooError(f"{self.registered_name} encodes images: image_shape must be (height, "
                            f"width, channels), got {tuple(image_shape)}")
-
-    def check_encoder_options(self, image_shape, reason, options):
-        """Refuse an image_shape other than (height, width, channels) and, in `options` (the
-        constructor's keyword arguments), any remedy that `reason` rules out."""
-        self.check_image_shape(image_shape)
-        refuse_options(reason, **{name: options.get(name, off) != off
-                                  for name, off in SINGLE_IMAGE_REMEDIES.items()})
 
     def encode_batch(self, images):
         raise NotImplementedError

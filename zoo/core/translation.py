@@ -20,16 +20,17 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-from zoo import replicas
+from zoo import losses, replicas
 from zoo.core.base import BaseGAN
+from zoo.remedies import ALL_REMEDIES
 from zoo.core.generative import with_averaged_generator
 from zoo.data.images import to_unit_range
 from zoo.errors import ZooError
 from zoo.plotting import to_uint8
 
 DIRECTIONS = ("a2b", "b2a")
-# BaseGAN's settings that a model without noise, packing or unrolling does not take.
-NO_MEANING = ("latent_dim", "latent_distribution", "pack", "unrolled_steps")
+# BaseGAN's settings that a model without noise does not take.
+NO_MEANING = ("latent_dim", "latent_distribution")
 # A generated batch: both translations, beside the real images they came from.
 Translations = collections.namedtuple("Translations", ["fake_a", "fake_b", "real_a", "real_b"])
 
@@ -87,6 +88,8 @@ class TranslationGAN(BaseGAN):
 
     data_needs = "pairs"
     judged_domains = "ab"  # the domains with a discriminator, each with its own history pool
+    remedies = ALL_REMEDIES - {"pack", "unrolled_steps"}
+    remedies_refused_because = "a translation model judges single images and unrolls no discriminator"
 
     def __init__(self, image_shape=(256, 256, 3), pool_size=50, **kwargs):
         for unused in NO_MEANING:
@@ -152,13 +155,16 @@ class TranslationGAN(BaseGAN):
         return Translations(fake_a=self.generator_ba(b, training=training),
                             fake_b=self.generator_ab(a, training=training), real_a=a, real_b=b)
 
-    @staticmethod
-    def examples(batch):
-        return batch[0]
-
-    def critic(self, images, training=True):
-        """Domain A's discriminator (what the input-gradient penalties read)."""
-        return self.run_discriminator([images, images], training=training)[0]
+    def penalties(self, real, fake):
+        """Each domain's discriminator's penalties: at its own real images and, for the
+        gradient penalty, between them and the translations into its domain."""
+        total = 0.0
+        for real_images, fake_images, network in zip(
+                real, (fake.fake_a, fake.fake_b), (self.discriminator_a, self.discriminator_b)):
+            def critic(images, network=network):
+                return losses.full_precision(network(images, training=True))
+            total += self.penalty_terms(critic, real_images, lambda images=fake_images: images)
+        return total
 
     def domain_scores(self, a, b, training=True):
         """(D_a(a), D_b(b))."""

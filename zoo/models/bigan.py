@@ -20,7 +20,7 @@ import tensorflow as tf
 from keras import layers
 
 from zoo.core import StandardGAN
-from zoo.core.encoding import EncodingMixin
+from zoo.core.encoding import ENCODING_REMEDIES, EncodingMixin
 from zoo.networks import dcgan_discriminator, dense_head, joint_discriminator
 from zoo.registry import Preset, register_model, register_preset
 
@@ -35,9 +35,11 @@ class BiGAN(EncodingMixin, StandardGAN):
     """Args: StandardGAN's (images only). The input-gradient penalties, packing and unrolling
     have no meaning for a discriminator of pairs and are refused."""
 
+    remedies = ENCODING_REMEDIES
+    remedies_refused_because = "its discriminator judges (image, code) pairs"
+
     def __init__(self, image_shape=(28, 28, 1), latent_dim=50, **kwargs):
-        self.check_encoder_options(image_shape, "bigan's discriminator judges (image, code) pairs",
-                                   kwargs)
+        self.check_image_shape(image_shape)
         super().__init__(image_shape=image_shape, latent_dim=latent_dim, **kwargs)
 
     def build_generator(self):

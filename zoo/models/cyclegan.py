@@ -24,7 +24,8 @@ from keras import layers
 from zoo import losses
 from zoo.core.translation import TranslationGAN
 from zoo.errors import ZooError
-from zoo.layers import ReflectionPadding2D, dcgan_init, instance_norm, residual_block
+from zoo.layers import (MinibatchStdDev, ReflectionPadding2D, dcgan_init, instance_norm, normalized,
+                        residual_block)
 from zoo.registry import Preset, register_model, register_preset
 
 ADVERSARIAL_WEIGHT = 2.0  # see the module docstring
@@ -52,14 +53,21 @@ def resnet_generator(image_shape, filters=64, residual_blocks=9, name="generator
     return keras.Model(x_in, layers.Activation("tanh")(x), name=name)
 
 
-def patch_discriminator(image_shape, filters=64, name="discriminator"):
+def patch_discriminator(image_shape, filters=64, name="discriminator", spectral_norm=False,
+                        minibatch_stddev=False):
     """The 70x70 PatchGAN: 4x4 convs C64 (no norm), C128, C256 (stride 2), C512 (stride 1),
-    then one score per overlapping 70x70 patch."""
+    then one score per overlapping 70x70 patch. The remedies: spectral norm on every conv, the
+    minibatch standard deviation as a feature of the last map (as on DCGAN's)."""
+    def conv(filters, strides):
+        return normalized(_conv(filters, 4, strides, "same"), spectral_norm)
+
     x_in = keras.Input(image_shape, name="images")
-    x = layers.LeakyReLU(0.2)(_conv(filters, 4, 2, "same")(x_in))
+    x = layers.LeakyReLU(0.2)(conv(filters, 2)(x_in))
     for multiple, strides in ((2, 2), (4, 2), (8, 1)):
-        x = layers.LeakyReLU(0.2)(instance_norm()(_conv(filters * multiple, 4, strides, "same")(x)))
-    return keras.Model(x_in, _conv(1, 4, 1, "same")(x), name=name)
+        x = layers.LeakyReLU(0.2)(instance_norm()(conv(filters * multiple, strides)(x)))
+    if minibatch_stddev:
+        x = MinibatchStdDev()(x)
+    return keras.Model(x_in, conv(1, 1)(x), name=name)
 
 
 @register_model("cyclegan")
@@ -86,7 +94,8 @@ class CycleGAN(TranslationGAN):
         return resnet_generator(self.image_shape, self.generator_filters, self.residual_blocks, name)
 
     def build_domain_discriminator(self, name):
-        return patch_discriminator(self.image_shape, self.discriminator_filters, name)
+        return patch_discriminator(self.image_shape, self.discriminator_filters, name,
+                                   **self.discriminator_options())
 
     def generator_loss(self, fake):
         score_a, score_b = self.domain_scores(fake.fake_a, fake.fake_b)

@@ -23,6 +23,7 @@ import collections
 import keras
 
 from zoo import losses
+from zoo.core.base import BaseGAN
 from zoo.core.translation import TranslationGAN
 from zoo.errors import ZooError
 from zoo.networks import dcgan_discriminator, dcgan_generator
@@ -110,6 +111,9 @@ class DTN(TranslationGAN):
 
     def critic(self, images, training=True):
         return self.run_discriminator(images, training=training)
+
+    # One discriminator, judging `examples`: the penalties of a one-network GAN.
+    penalties = BaseGAN.penalties
 
     def discriminator_loss(self, real, fake):
         target = self.critic(real[1])

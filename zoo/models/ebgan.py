@@ -18,6 +18,7 @@ from zoo.errors import ZooError
 from zoo.networks import autoencoder, dcgan_generator, mlp_generator
 from zoo.presets import MIXTURE_NETWORKS, register_mixture_presets
 from zoo.registry import Preset, register_model, register_preset
+from zoo.remedies import ALL_REMEDIES
 
 PAPER = "Zhao et al. 2017, arXiv:1609.03126"
 
@@ -25,6 +26,8 @@ PAPER = "Zhao et al. 2017, arXiv:1609.03126"
 @register_model("ebgan")
 class EBGAN(StandardGAN):
     own_loss = "energy"
+    remedies = ALL_REMEDIES - {"label_smoothing"}
+    remedies_refused_because = "the energy loss has no targets to smooth"
 
     def __init__(self, margin=1.0, pull_away=0.1, code_dim=32, loss="energy", **kwargs):
         if loss != "energy":

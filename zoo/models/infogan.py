@@ -22,6 +22,7 @@ from keras import layers
 from zoo import losses
 from zoo.core.conditional import check_labels, checked_in_graph
 from zoo.core.generative import with_averaged_generator
+from zoo.remedies import ALL_REMEDIES
 from zoo.core.standard import StandardGAN
 from zoo.errors import ZooError
 from zoo.layers import batch_norm
@@ -37,14 +38,15 @@ class InfoGAN(StandardGAN):
     (number of continuous codes), info_weight (lambda of the categorical term) and
     continuous_weight (of the continuous term)."""
 
+    remedies = ALL_REMEDIES - {"pack"}
+    remedies_refused_because = "Q reads the code of each image"
+
     def __init__(self, image_shape=(28, 28, 1), latent_dim=62, categories=10, continuous=2,
-                 info_weight=1.0, continuous_weight=0.1, pack=1, **kwargs):
+                 info_weight=1.0, continuous_weight=0.1, **kwargs):
         if isinstance(categories, bool) or not isinstance(categories, (int, np.integer)) or categories < 2:
             raise ZooError(f"categories must be an integer >= 2, got {categories!r}")
         if isinstance(continuous, bool) or not isinstance(continuous, (int, np.integer)) or continuous < 0:
             raise ZooError(f"continuous must be an integer >= 0, got {continuous!r}")
-        if pack != 1:
-            raise ZooError("Q reads the code of each image: infogan takes pack=1 (drop --pack)")
         self.categories, self.continuous = int(categories), int(continuous)
         self.info_weight, self.continuous_weight = float(info_weight), float(continuous_weight)
         super().__init__(image_shape=image_shape, latent_dim=latent_dim, **kwargs)

@@ -23,6 +23,7 @@ from keras import layers
 
 from zoo import replicas
 from zoo.core.base import BaseGAN
+from zoo.remedies import ALL_REMEDIES
 from zoo.errors import ZooError
 from zoo.networks import mlp_generator
 from zoo.registry import Preset, register_model, register_preset
@@ -44,12 +45,12 @@ class SemiSupervisedGAN(BaseGAN):
     g_hidden / d_hidden and noise levels, supervised_weight (of the labelled cross-entropy)."""
 
     data_needs = "labelled_subset"
+    remedies = ALL_REMEDIES - {"pack", "spectral_norm", "minibatch_stddev"}
+    remedies_refused_because = "its discriminator is the paper's classifier of single images"
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=100, num_classes=10,
                  labelled_examples=100, g_hidden=(500, 500), d_hidden=(1000, 500, 250, 250, 250),
-                 input_noise=0.3, hidden_noise=0.5, supervised_weight=1.0, pack=1, **kwargs):
-        if pack != 1:
-            raise ZooError("the classifier judges one image at a time: sgan takes pack=1 (drop --pack)")
+                 input_noise=0.3, hidden_noise=0.5, supervised_weight=1.0, **kwargs):
         if isinstance(labelled_examples, bool) or not isinstance(labelled_examples, (int, np.integer)) \
                 or labelled_examples < num_classes:
             raise ZooError(f"labelled_examples must be an integer >= num_classes ({num_classes}), "

@@ -58,7 +58,8 @@ import tensorflow as tf
 from keras import layers
 
 from zoo import losses
-from zoo.core.base import check_positive_int, check_weight
+from zoo.core.generative import check_positive_int
+from zoo.remedies import check_weight
 from zoo.core.translation import TranslationGAN
 from zoo.errors import ZooError
 from zoo.layers import ReflectionPadding2D, dcgan_init, residual_block
@@ -176,7 +177,8 @@ class UNIT(TranslationGAN):
         return keras.Model(images, decode(encode(images)), name=name)
 
     def build_domain_discriminator(self, name):
-        return patch_discriminator(self.image_shape, self.discriminator_filters, name)
+        return patch_discriminator(self.image_shape, self.discriminator_filters, name,
+                                   **self.discriminator_options())
 
     def get_config(self):
         return {**super().get_config(), "gan_weight": self.gan_weight, "kl_weight": self.kl_weight,

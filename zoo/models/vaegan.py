@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from zoo import losses
 from zoo.core import StandardGAN
-from zoo.core.encoding import EncodingMixin
+from zoo.core.encoding import ENCODING_REMEDIES, EncodingMixin
 from zoo.errors import ZooError
 from zoo.networks import dcgan_discriminator, dense_head, gaussian_encoder
 from zoo.registry import Preset, register_model, register_preset
@@ -38,10 +38,11 @@ class VAEGAN(EncodingMixin, StandardGAN):
     of the feature reconstruction against its adversarial loss)."""
 
     losses_per_network = True
+    remedies = ENCODING_REMEDIES
+    remedies_refused_because = "its discriminator also measures reconstructions"
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=32, feature_weight=1e-2, **kwargs):
-        self.check_encoder_options(image_shape,
-                                   "vaegan's discriminator also measures reconstructions", kwargs)
+        self.check_image_shape(image_shape)
         if not feature_weight >= 0:
             raise ZooError(f"feature_weight must be >= 0, got {feature_weight!r}")
         self.feature_weight = float(feature_weight)

@@ -17,10 +17,10 @@ PAPER = "Gulrajani et al. 2017, arXiv:1704.00028"
 
 @register_model("wgan_gp")
 class WGANGP(StandardGAN):
-    def __init__(self, loss="wasserstein", d_steps=5, gradient_penalty=10.0,
-                 d_normalization="layer", **kwargs):
-        super().__init__(loss=loss, d_steps=d_steps, gradient_penalty=gradient_penalty,
-                         d_normalization=d_normalization, **kwargs)
+    default_d_normalization = "layer"  # no batch norm in the critic (see above)
+
+    def __init__(self, loss="wasserstein", d_steps=5, gradient_penalty=10.0, **kwargs):
+        super().__init__(loss=loss, d_steps=d_steps, gradient_penalty=gradient_penalty, **kwargs)
 
 
 _ADAM = dict(g_lr=1e-4, d_lr=1e-4, beta_1=0.0, beta_2=0.9)
