@@ -14,6 +14,7 @@ import math
 import keras
 from keras import layers
 
+from zoo.checks import check_choice
 from zoo.errors import ZooError
 from zoo.layers import (dcgan_init, Maxout, MinibatchStdDev, batch_norm, down_block, normalized,
                         up_block)
@@ -101,8 +102,7 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, name="generator"):
 def _dcgan_body(x_in, base_filters, normalization, minibatch_stddev, spectral_norm):
     """The DCGAN discriminator's body on `x_in`: strided convs doubling the filters,
     normalization (batch norm in the paper) except on the first, LeakyReLU 0.2; flattened."""
-    if normalization not in D_NORMALIZATIONS:
-        raise ZooError(f"normalization must be one of {D_NORMALIZATIONS}, got {normalization!r}")
+    check_choice("normalization", normalization, D_NORMALIZATIONS)
     _, steps = dcgan_geometry(tuple(x_in.shape[1:3]) + (1,))
     x = _apply(x_in, down_block(base_filters, normalize=False, spectral_norm=spectral_norm))
     for step in range(1, steps):

@@ -10,44 +10,13 @@ its term where D's loss is made (BaseGAN.penalty_terms).
 import dataclasses
 from typing import Any, Callable
 
-import numpy as np
-
+from zoo.checks import (check_fraction, check_positive_int, check_positive_or_none, check_switch,
+                        check_weight)
 from zoo.errors import ZooError
 
 
 def _count(minimum):
-    def check(name, value):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-            kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-            raise ZooError(f"{name} must be {kind}, got {value!r}")
-        return int(value)
-    return check
-
-
-def _switch(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ZooError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
-def check_weight(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
-        raise ZooError(f"{name} must be a number >= 0 (0 turns it off), got {value!r}")
-    return float(value)
-
-
-def _fraction(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
-        raise ZooError(f"{name} must be in [0, 1), got {value!r}")
-    return float(value)
-
-
-def _bound(name, value):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ZooError(f"{name} must be a positive number or None, got {value!r}")
-    return float(value)
+    return lambda name, value: check_positive_int(name, value, minimum)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,26 +25,21 @@ class Remedy:
     off: Any
     check: Callable[[str, Any], Any]
     help: str
-    acts_on: str  # "discriminator" (its network or its update) or "generator" (G's update)
 
 
 REMEDIES = {remedy.name: remedy for remedy in (
-    Remedy("pack", 1, _count(1), "PacGAN: the discriminator judges this many samples at once",
-           "discriminator"),
-    Remedy("minibatch_stddev", False, _switch,
-           "give the discriminator the batch's standard deviation as a feature", "discriminator"),
-    Remedy("spectral_norm", False, _switch, "spectral normalization of the discriminator's layers",
-           "discriminator"),
-    Remedy("label_smoothing", 0.0, _fraction, "one-sided label smoothing of the real targets",
-           "discriminator"),
-    Remedy("gradient_penalty", 0.0, check_weight, "weight of WGAN-GP's gradient penalty (0: off)",
-           "discriminator"),
-    Remedy("r1_gamma", 0.0, check_weight, "weight of the R1 penalty on real data (0: off)",
-           "discriminator"),
-    Remedy("clip_value", None, _bound, "clip the discriminator's weights into [-c, c] (WGAN)",
-           "discriminator"),
+    Remedy("pack", 1, _count(1), "PacGAN: the discriminator judges this many samples at once"),
+    Remedy("minibatch_stddev", False, check_switch,
+           "give the discriminator the batch's standard deviation as a feature"),
+    Remedy("spectral_norm", False, check_switch,
+           "spectral normalization of the discriminator's layers"),
+    Remedy("label_smoothing", 0.0, check_fraction, "one-sided label smoothing of the real targets"),
+    Remedy("gradient_penalty", 0.0, check_weight, "weight of WGAN-GP's gradient penalty (0: off)"),
+    Remedy("r1_gamma", 0.0, check_weight, "weight of the R1 penalty on real data (0: off)"),
+    Remedy("clip_value", None, check_positive_or_none,
+           "clip the discriminator's weights into [-c, c] (WGAN)"),
     Remedy("unrolled_steps", 0, _count(0), "unrolled GAN: the generator's loss looks this many "
-           "discriminator steps ahead", "generator"),
+           "discriminator steps ahead"),
 )}
 ALL_REMEDIES = frozenset(REMEDIES)
 

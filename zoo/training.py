@@ -33,6 +33,7 @@ import tensorflow as tf
 from absl import logging
 
 from zoo import recovery
+from zoo.checks import check_choice, check_fraction, check_positive_int
 from zoo.data import semi_supervised
 from zoo.errors import ZooError
 from zoo.metrics.quality import SampleQuality, evaluator_for
@@ -104,8 +105,7 @@ def _check_settings(settings):
     if not 0 < settings["rollback_lr_factor"] <= 1:
         raise ZooError(f"rollback_lr_factor must be in (0, 1], got {settings['rollback_lr_factor']!r}")
     for key in ("batch_size", "epochs", "steps_per_execution"):
-        if not isinstance(settings[key], int) or settings[key] < 1:
-            raise ZooError(f"{key} must be a positive integer, got {settings[key]!r}")
+        check_positive_int(key, settings[key])
     if not isinstance(settings["eval_every"], int) or settings["eval_every"] < 0:
         raise ZooError(f"eval_every must be 0 (measure at the end only) or a positive number of "
                        f"epochs, got {settings['eval_every']!r}")
@@ -116,22 +116,19 @@ def _check_settings(settings):
         raise ZooError(f"eval_every={settings['eval_every']} measures samples and eval_samples=0 "
                        "measures none: drop one of them")
     for key in ("steps_per_epoch", "image_size"):
-        if settings[key] is not None and (not isinstance(settings[key], int) or settings[key] < 1):
-            raise ZooError(f"{key} must be a positive integer, got {settings[key]!r}")
+        if settings[key] is not None:
+            check_positive_int(key, settings[key])
     for key in ("g_lr", "d_lr"):
         if not settings[key] > 0:
             raise ZooError(f"{key} must be positive, got {settings[key]!r}")
     for key in ("beta_1", "beta_2"):
-        if not 0 <= settings[key] < 1:
-            raise ZooError(f"{key} must be in [0, 1), got {settings[key]!r}")
-    if settings["optimizer"] not in OPTIMIZERS:
-        raise ZooError(f"optimizer must be one of {OPTIMIZERS}, got {settings['optimizer']!r}")
+        check_fraction(key, settings[key])
+    check_choice("optimizer", settings["optimizer"], OPTIMIZERS)
     budget = settings["time_budget"]
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
                                or not budget > 0):
         raise ZooError(f"time_budget must be a positive number of seconds, got {budget!r}")
-    if settings["lr_decay"] not in LR_DECAYS:
-        raise ZooError(f"lr_decay must be one of {LR_DECAYS}, got {settings['lr_decay']!r}")
+    check_choice("lr_decay", settings["lr_decay"], LR_DECAYS)
 
 
 def make_strategy(distribute):
@@ -396,8 +393,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
     `rollback_lr_factor`, at most `max_rollbacks` times (`summary["rollbacks"]` lists them).
     """
     model, dataset, model_kwargs, settings, preset = resolve(model, dataset, preset, **overrides)
-    if mixed_precision not in PRECISIONS:
-        raise ZooError(f"mixed_precision must be one of {PRECISIONS}, got {mixed_precision!r}")
+    check_choice("mixed_precision", mixed_precision, PRECISIONS)
     spec = get_dataset(dataset)
     model_class = get_model_class(model)
     accepts = model_arguments(model_class)

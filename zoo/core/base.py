@@ -21,7 +21,8 @@ import keras
 
 from zoo import losses
 from zoo.core import unrolling
-from zoo.core.generative import GenerativeModel, check_positive_int
+from zoo.checks import check_positive_int
+from zoo.core.generative import GenerativeModel
 from zoo.remedies import ALL_REMEDIES, REMEDIES, checked_remedies
 from zoo.errors import ZooError
 from zoo.layers import ClipWeights

@@ -14,17 +14,11 @@ import numpy as np
 import tensorflow as tf
 import keras
 
+from zoo.checks import check_choice, check_positive_int
 from zoo.core.averaging import GeneratorAverage, check_ema_decay
 from zoo.errors import ZooError
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
-
-
-def check_positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise ZooError(f"{name} must be {kind}, got {value!r}")
-    return int(value)
 
 
 def with_averaged_generator(method):
@@ -81,9 +75,7 @@ class GenerativeModel(keras.Model):
                  ema_decay=0.0, name=None, **kwargs):
         super().__init__(name=name or self.registered_name or "model", **kwargs)
         check_positive_int("latent_dim", latent_dim)
-        if latent_distribution not in LATENT_DISTRIBUTIONS:
-            raise ZooError(f"latent_distribution must be one of {LATENT_DISTRIBUTIONS}, "
-                           f"got {latent_distribution!r}")
+        check_choice("latent_distribution", latent_distribution, LATENT_DISTRIBUTIONS)
         self.ema_decay = check_ema_decay(ema_decay)
         self.latent_dim = int(latent_dim)
         self.latent_distribution = latent_distribution

@@ -27,6 +27,7 @@ import sys
 
 import numpy as np
 
+from zoo.checks import check_positive_int
 from zoo.errors import ZooError
 
 FEATURE_LAYER = "features"
@@ -192,11 +193,6 @@ def _save(classifier, out, info):
         json.dump(info, f, indent=2)
 
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ZooError(f"{name} must be a positive integer, got {value!r}")
-
-
 def train_classifier(dataset="mnist", out=None, epochs=None, batch_size=None, seed=0,
                      data_dir=None, manual_dir=None, image_size=None, command=None):
     """Train a classifier on `dataset`'s train split; return (model, test accuracy).
@@ -221,8 +217,8 @@ def train_classifier(dataset="mnist", out=None, epochs=None, batch_size=None, se
     if image_size is not None:
         raise ZooError(f"the {dataset} classifier takes {dataset}'s own image size: drop image_size")
     epochs, batch_size = given(epochs, 6), given(batch_size, 128)
-    _positive_int("epochs", epochs)
-    _positive_int("batch_size", batch_size)
+    check_positive_int("epochs", epochs)
+    check_positive_int("batch_size", batch_size)
     keras.utils.set_random_seed(seed)
     load = dict(seed=seed, data_dir=data_dir, manual_dir=manual_dir)
     train = spec.loader(split="train", batch_size=batch_size, **load)
@@ -283,7 +279,7 @@ def train_domain_classifier(dataset="horse2zebra", out=None, image_size=DOMAIN_I
     import tensorflow as tf
 
     for name, value in (("image_size", image_size), ("epochs", epochs), ("batch_size", batch_size)):
-        _positive_int(name, value)
+        check_positive_int(name, value)
     keras.utils.set_random_seed(seed)
     train, train_counts = labelled_domains(dataset, "train", image_size, data_dir, manual_dir)
     test, test_counts = labelled_domains(dataset, "test", image_size, data_dir, manual_dir)

@@ -23,6 +23,7 @@ import keras
 from keras import layers
 
 from zoo import losses
+from zoo.checks import check_choice
 from zoo.core.conditional import ConditionalGAN
 from zoo.errors import ZooError
 from zoo.layers import dcgan_init
@@ -49,8 +50,7 @@ class CGAN(ConditionalGAN):
     mismatch_weight (w above; 0 gives the plain cGAN without mismatched pairs)."""
 
     def __init__(self, discriminator="joint", mismatch_weight=0.5, **kwargs):
-        if discriminator not in DESIGNS:
-            raise ZooError(f"discriminator must be one of {DESIGNS}, got {discriminator!r}")
+        check_choice("discriminator", discriminator, DESIGNS)
         if not 0.0 <= mismatch_weight <= 1.0:
             raise ZooError(f"mismatch_weight must lie in [0, 1], got {mismatch_weight!r}")
         self.design = discriminator

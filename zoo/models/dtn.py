@@ -23,6 +23,7 @@ import collections
 import keras
 
 from zoo import losses
+from zoo.checks import check_choice
 from zoo.core.base import BaseGAN
 from zoo.core.translation import TranslationGAN
 from zoo.errors import ZooError
@@ -60,8 +61,7 @@ class DTN(TranslationGAN):
 
     def __init__(self, image_shape=(28, 28, 1), encoder="mnist", base_filters=64,
                  constancy_weight=15.0, identity_weight=15.0, pool_size=0, **kwargs):
-        if encoder not in ENCODERS:
-            raise ZooError(f"encoder must be one of {ENCODERS}, got {encoder!r}")
+        check_choice("encoder", encoder, ENCODERS)
         if not (constancy_weight >= 0 and identity_weight >= 0):
             raise ZooError("constancy_weight and identity_weight must be >= 0")
         self.encoder_name, self.base_filters = encoder, int(base_filters)

@@ -27,7 +27,7 @@ import tensorflow as tf
 
 from zoo.core import GenerativeModel
 from zoo.core.generative import sampling_seed, with_averaged_generator
-from zoo.core.base import check_positive_int
+from zoo.checks import check_positive_int, check_switch
 from zoo.errors import ZooError
 from zoo.serving import output_key
 from zoo.registry import Preset, register_model, register_preset
@@ -106,9 +106,7 @@ class RBM(GenerativeModel):
         self.image_shape = tuple(image_shape)
         self.cd_steps = check_positive_int("cd_steps", cd_steps)
         self.gibbs_steps = check_positive_int("gibbs_steps", gibbs_steps)
-        if not isinstance(persistent, (bool, np.bool_)):
-            raise ZooError(f"persistent must be True or False, got {persistent!r}")
-        self.persistent = bool(persistent)
+        self.persistent = check_switch("persistent", persistent)
         self.visible_units = int(np.prod(self.image_shape))
         super().__init__(latent_dim=check_positive_int("hidden_units", hidden_units),
                          latent_distribution=latent_distribution, **kwargs)

@@ -58,8 +58,7 @@ import tensorflow as tf
 from keras import layers
 
 from zoo import losses
-from zoo.core.generative import check_positive_int
-from zoo.remedies import check_weight
+from zoo.checks import check_positive_int, check_weight
 from zoo.core.translation import TranslationGAN
 from zoo.errors import ZooError
 from zoo.layers import ReflectionPadding2D, dcgan_init, residual_block

@@ -19,6 +19,7 @@ import keras
 import tensorflow as tf
 
 from zoo import losses
+from zoo.checks import check_choice
 from zoo.core import GenerativeModel
 from zoo.core.encoding import EncodingMixin
 from zoo.errors import ZooError
@@ -41,8 +42,7 @@ class VAE(EncodingMixin, GenerativeModel):
                  likelihood="bernoulli", gaussian_sigma=0.1, latent_distribution="normal", **kwargs):
         self.check_image_shape(image_shape)
         dcgan_geometry(tuple(image_shape))
-        if likelihood not in LIKELIHOODS:
-            raise ZooError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+        check_choice("likelihood", likelihood, LIKELIHOODS)
         if not (isinstance(gaussian_sigma, (int, float)) and gaussian_sigma > 0):
             raise ZooError(f"gaussian_sigma must be a positive number, got {gaussian_sigma!r}")
         if latent_distribution != "normal":

@@ -1,0 +1,51 @@
+"""Checks of option values: each returns the value in its plain Python type or raises one
+ZooError line that names the option, says what it takes and shows what it got."""
+
+import numpy as np
+
+from zoo.errors import ZooError
+
+
+def _is_number(value):
+    return not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, float, np.integer,
+                                                                         np.floating))
+
+
+def check_positive_int(name, value, minimum=1):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ZooError(f"{name} must be {kind}, got {value!r}")
+    return int(value)
+
+
+def check_switch(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ZooError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_weight(name, value):
+    """A loss weight: a finite number >= 0, where 0 turns its term off."""
+    if not _is_number(value) or not 0 <= value < float("inf"):
+        raise ZooError(f"{name} must be a number >= 0 (0 turns it off), got {value!r}")
+    return float(value)
+
+
+def check_fraction(name, value):
+    if not _is_number(value) or not 0.0 <= value < 1.0:
+        raise ZooError(f"{name} must be in [0, 1), got {value!r}")
+    return float(value)
+
+
+def check_positive_or_none(name, value):
+    if value is None:
+        return None
+    if not _is_number(value) or not 0 < value < float("inf"):
+        raise ZooError(f"{name} must be a positive number or None, got {value!r}")
+    return float(value)
+
+
+def check_choice(name, value, choices):
+    if value not in tuple(choices):
+        raise ZooError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
