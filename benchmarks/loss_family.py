@@ -42,7 +42,7 @@ def run(label, minutes, seed=0, epochs=None):
     figures = dict(summary["metrics"], seconds=seconds)
     figures["generator_steps"] = int(gan.g_optimizer.iterations)
     figures["images_seen"] = figures["generator_steps"] * gan.d_steps * training.resolve(
-        preset=preset)[3]["batch_size"]
+        preset=preset)[3].batch_size
     print(f"{label}: classifier FID {figures['fid']:.2f} after {figures['generator_steps']} "
           f"generator steps", flush=True)
     return figures

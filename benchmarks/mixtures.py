@@ -47,8 +47,8 @@ def run_trials(model, dataset, trials, epochs=None):
             _, summary = training.train(preset=f"{model}_{dataset}", seed=seed, epochs=epochs,
                                         verbose=0, output_dir=os.path.join(run, "run"))
         figures = dict(summary["metrics"], seconds=time.perf_counter() - start,
-                       generator_steps=settings["epochs"] * settings["steps_per_epoch"],
-                       batch_size=settings["batch_size"])
+                       generator_steps=settings.epochs * settings.steps_per_epoch,
+                       batch_size=settings.batch_size)
         print(f"{model} {dataset} seed {seed}: {figures['modes']} modes, "
               f"{100 * figures['high_quality']:.1f}% high quality, reverse KL "
               f"{figures['reverse_kl']:.3f}, {figures['seconds']:.0f} s", flush=True)

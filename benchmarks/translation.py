@@ -77,7 +77,7 @@ def check_side(gan, label, image_size):
 def run_summary(run_dir):
     """The epochs a finished run completed, from its result.json (None if it has none). Its
     steps are not kept: a run directory has no count of them once its checkpoints are gone."""
-    from zoo.training import RESULT_FILE
+    from zoo.run_folder import RESULT_FILE
 
     path = os.path.join(run_dir, RESULT_FILE)
     if not os.path.isfile(path):

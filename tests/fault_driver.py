@@ -17,7 +17,7 @@ sys.path[:0] = [REPO, os.path.join(REPO, "tests")]
 
 import keras  # noqa: E402
 
-from zoo import training  # noqa: E402
+from zoo import run_folder, training  # noqa: E402
 
 _save_weights = keras.Model.save_weights
 
@@ -25,7 +25,7 @@ _save_weights = keras.Model.save_weights
 def _save_weights_and_pause(model, filepath, *args, **kwargs):
     _save_weights(model, filepath, *args, **kwargs)
     if (os.environ.get("ZOO_WRITE_MARKER")
-            and f"{os.sep}{training.CHECKPOINT_DIR}{os.sep}" in os.fspath(filepath)):
+            and f"{os.sep}{run_folder.CHECKPOINT_DIR}{os.sep}" in os.fspath(filepath)):
         with open(os.environ["ZOO_WRITE_MARKER"], "a") as marker:
             marker.write(f"{filepath}\n")
         time.sleep(float(os.environ.get("ZOO_WRITE_PAUSE", "1")))

@@ -12,7 +12,7 @@ import zoo
 from conftest import two_replica_strategy
 from poison import PoisonGenerator
 from tiny import TINY_CONFIGS, tiny_batch
-from zoo import recovery, saving, training
+from zoo import recovery, run_folder, saving, training
 from zoo.core.averaging import WARMUP_OFFSET
 from zoo.serving import export
 
@@ -141,9 +141,9 @@ def test_a_resumed_run_continues_its_average(tmp_path):
     run = str(tmp_path / "run")
     first, _ = training.train(**RING, epochs=1, output_dir=run)
     # The checkpoint holds the average as it stood...
-    _, folder = recovery.checkpoints(os.path.join(run, training.CHECKPOINT_DIR))[0]  # the newest
+    _, folder = recovery.checkpoints(os.path.join(run, run_folder.CHECKPOINT_DIR))[0]  # the newest
     keras.utils.set_random_seed(1)
-    fresh = zoo.create("gan", **training._read_json(os.path.join(run, training.RECORD_FILE))["model_kwargs"])
+    fresh = zoo.create("gan", **run_folder.read_json(os.path.join(run, run_folder.RECORD_FILE))["model_kwargs"])
     fresh.compile()
     fresh.load_weights(os.path.join(folder, recovery.WEIGHTS_FILE))
     for restored, held in zip(fresh.generator_average.averages, first.generator_average.averages):

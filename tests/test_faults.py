@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from conftest import REPO
 from poison import PoisonGenerator
-from zoo import recovery, training
+from zoo import recovery, run_folder, training
 from zoo.errors import ZooError
 
 DRIVER = os.path.join(REPO, "tests", "fault_driver.py")
@@ -42,7 +42,7 @@ def _assert_nothing_half_written(run):
     for name in os.listdir(run / "samples") if (run / "samples").is_dir() else []:
         if name.endswith(".png"):
             assert matplotlib.image.imread(str(run / "samples" / name)).size > 0
-    for name in (training.RECORD_FILE, training.HISTORY_FILE, training.RESULT_FILE):
+    for name in (run_folder.RECORD_FILE, run_folder.HISTORY_FILE, run_folder.RESULT_FILE):
         if (run / name).exists():
             json.loads((run / name).read_text())
     exports = run / "export" / "gan_1d_gaussian_1d"
@@ -100,8 +100,8 @@ def test_kill_9_at_random_moments_and_inside_checkpoint_writes_loses_nothing(tmp
     assert finished.returncode == 0, finished.stderr[-3000:]
 
     _assert_nothing_half_written(run)
-    assert json.loads((run / training.RESULT_FILE).read_text())["completed_epochs"] == EPOCHS
-    history = json.loads((run / training.HISTORY_FILE).read_text())
+    assert json.loads((run / run_folder.RESULT_FILE).read_text())["completed_epochs"] == EPOCHS
+    history = json.loads((run / run_folder.HISTORY_FILE).read_text())
     assert len(history) == EPOCHS and all(np.isfinite(e["g_loss"]) for e in history)
     assert sorted(os.listdir(run / "samples")) == [f"epoch_{e:04d}.png" for e in range(1, EPOCHS + 1)]
     assert _tensorboard_epochs(run) == set(range(EPOCHS))
@@ -141,7 +141,7 @@ def test_a_nan_loss_rolls_back_to_the_last_checkpoint_with_lower_learning_rates(
     # The diverged epoch's step went with it: 3 epochs of 4 steps.
     assert int(gan.g_optimizer.iterations) == 12
     assert all(np.isfinite(w.numpy()).all() for w in gan.weights)
-    history = json.loads((run / training.HISTORY_FILE).read_text())
+    history = json.loads((run / run_folder.HISTORY_FILE).read_text())
     assert len(history) == 3 and all(np.isfinite(e["g_loss"]) for e in history)
     assert sorted(os.listdir(run / "samples")) == [f"epoch_{e:04d}.png" for e in (1, 2, 3)]
     assert summary["completed_epochs"] == 3 and summary["metrics"]["modes"] >= 0
@@ -170,7 +170,7 @@ def test_train_py_says_when_it_recovered(tmp_path):
     assert ("recovered: training diverged at epoch 1, step 4 (a NaN or infinite loss or weight) "
             "and went back to the checkpoint of epoch 0 with the learning rates times 0.5"
             ) in result.stdout
-    assert json.loads((tmp_path / "run" / training.RESULT_FILE).read_text())["completed_epochs"] == 2
+    assert json.loads((tmp_path / "run" / run_folder.RESULT_FILE).read_text())["completed_epochs"] == 2
 
 
 @pytest.mark.slow
@@ -208,7 +208,7 @@ def test_a_disk_that_fills_up_gives_one_line_and_leaves_no_partial_checkpoint(tm
 
 def test_too_little_free_space_is_refused_before_anything_is_written(tmp_path):
     full = shutil._ntuple_diskusage(total=10 << 30, used=10 << 30, free=1 << 20)
-    with mock.patch.object(training.shutil, "disk_usage", return_value=full):
+    with mock.patch.object(run_folder.shutil, "disk_usage", return_value=full):
         with pytest.raises(ZooError, match=r"has 1 MiB free but this run needs about \d+ MiB"):
             training.train(**RING, output_dir=str(tmp_path / "run"))
     assert not (tmp_path / "run").exists()

@@ -12,7 +12,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
-from zoo import training
+from zoo import run_folder, training
 from conftest import two_replica_strategy
 from tiny import TINY_CONFIGS
 
@@ -40,7 +40,7 @@ def test_resume_continues_the_optimizers_and_the_history(tmp_path):
     assert summary["history"]["g_loss"][0] == first_summary["history"]["g_loss"][0]
     assert sorted(os.listdir(os.path.join(run, "samples"))) == ["epoch_0001.png", "epoch_0002.png"]
     assert summary["export"].endswith(os.path.join("gan_1d_gaussian_1d", "2"))
-    assert training._read_json(os.path.join(run, training.RECORD_FILE))["train"]["epochs"] == 2
+    assert run_folder.read_json(os.path.join(run, run_folder.RECORD_FILE))["train"]["epochs"] == 2
     assert zoo.load(run).name == "gan_1d_gaussian_1d"  # so `python -m zoo.export --run` names it so
 
 
@@ -89,25 +89,25 @@ def test_a_run_that_crashed_after_its_last_checkpoint_is_saved_on_resume(tmp_pat
     with mock.patch.object(training, "save", side_effect=KeyboardInterrupt):
         with pytest.raises(KeyboardInterrupt):
             training.train(**TOY, epochs=2, output_dir=run, resume=True)
-    assert training._read_json(os.path.join(run, "result.json"))["completed_epochs"] == 1
+    assert run_folder.read_json(os.path.join(run, "result.json"))["completed_epochs"] == 1
 
     resumed, summary = training.train(**TOY, epochs=2, output_dir=run, resume=True)
     assert "note" not in summary
     assert int(resumed.g_optimizer.iterations) == 6  # restored, not trained again
     assert summary["completed_epochs"] == 2 and len(summary["history"]["g_loss"]) == 2
     assert summary["export"].endswith(os.path.join("gan_1d_gaussian_1d", "2"))
-    assert training._read_json(os.path.join(run, "result.json"))["completed_epochs"] == 2
+    assert run_folder.read_json(os.path.join(run, "result.json"))["completed_epochs"] == 2
 
 
 def test_an_epoch_logged_but_not_checkpointed_is_not_listed(tmp_path):
     run = str(tmp_path / "run")
     training.train(**TOY, epochs=2, output_dir=run)
-    history_file = os.path.join(run, training.HISTORY_FILE)
-    logged = training._read_json(history_file)
+    history_file = os.path.join(run, run_folder.HISTORY_FILE)
+    logged = run_folder.read_json(history_file)
     # As if a longer run had logged epoch 3 and died before its checkpoint and its result.
     with open(history_file, "w") as f:
         json.dump(logged + [{"d_loss": -1.0, "g_loss": -1.0}], f)
-    os.remove(os.path.join(run, training.RESULT_FILE))
+    os.remove(os.path.join(run, run_folder.RESULT_FILE))
 
     _, summary = training.train(**TOY, epochs=2, output_dir=run, resume=True)  # trains nothing
     assert summary["history"]["g_loss"] == [epoch["g_loss"] for epoch in logged]
@@ -181,7 +181,7 @@ def test_a_run_checkpointed_in_keras_layout_resumes(tmp_path):
     # Runs made before the epoch folders kept keras' BackupAndRestore files.
     run = str(tmp_path / "run")
     training.train(**TOY, epochs=1, output_dir=run)
-    checkpoint = os.path.join(run, training.CHECKPOINT_DIR)
+    checkpoint = os.path.join(run, run_folder.CHECKPOINT_DIR)
     os.rename(os.path.join(checkpoint, "epoch_0001", "state.weights.h5"),
               os.path.join(checkpoint, "latest.weights.h5"))
     os.rename(os.path.join(checkpoint, "epoch_0001", "training_metadata.json"),

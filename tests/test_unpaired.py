@@ -117,7 +117,7 @@ def test_cyclegan_generator_loss_is_adversarial_plus_cycle_plus_identity():
 
 
 def test_hold_then_linear_decay_is_cyclegans_schedule():
-    from zoo.training import HoldThenLinearDecay
+    from zoo.optimizers import HoldThenLinearDecay
 
     schedule = HoldThenLinearDecay(2e-4, hold_steps=100, total_steps=200)
     rates = [float(schedule(step)) for step in (0, 99, 100, 150, 200, 250)]

@@ -53,6 +53,7 @@ class DatasetSpec:
     num_examples: Optional[int] = None
     evaluate: Optional[Callable] = None
     eval_samples: int = 10_000
+    grid_samples: int = 64  # the samples of each epoch's picture
     description: str = ""
 
 

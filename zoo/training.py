@@ -1,70 +1,112 @@
 """Training a registered model on a registered dataset: what `train.py` runs.
 
-`train()` resolves the settings (defaults, then the preset, then explicit overrides),
-builds the model under the chosen `tf.distribute` strategy, and runs `model.fit` with the
-callbacks a run needs: a progress bar, TensorBoard scalars, a PNG of samples from fixed
-noise after every epoch, and a checkpoint after every epoch so that a killed run resumes
-where it stopped. At the end it saves the model and exports the generator for TF Serving.
-
-Run directory:
-    run.json         the resolved settings (a resume must keep the model and data)
-    checkpoint/      epoch_NNNN/: weights, both optimizers and the epoch, each written whole
-                     (zoo.recovery.CrashSafeBackup); the newest two are kept
-    logs/            TensorBoard
-    samples/         epoch_0001.png, ...
-    model/           the trained model (zoo.load(run_dir) reads it)
-    export/<name>/<version>/   the SavedModel (unless --export_dir says elsewhere)
-    history.json     every epoch's losses, across resumed calls
-    metrics.json     figures measured on generated samples, where the dataset defines them
-    result.json      written last: the history, metrics and paths of the finished run
+`train()` takes six steps, each a function below: resolve the settings (defaults, then the
+preset, then explicit overrides: `plan_run`), check the run folder (`_open_run_folder`),
+build and compile the model under the chosen `tf.distribute` strategy with its data
+(`_build`), restore the last checkpoint (`_restore`), fit with the run's callbacks
+(zoo.callbacks), rolling back from divergence (`_fit_rolling_back`), and finish: measure,
+save the model and export the generator for TF Serving (`_finish`). zoo.run_folder lists
+the files a run writes.
 """
 
 import contextlib
-import json
-import math
+import dataclasses
 import os
-import shutil
 import sys
-import time
+from typing import Optional
 
 import keras
-import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from zoo import recovery
+from zoo import recovery, run_folder
+from zoo.callbacks import QUALITY_SEED, run_callbacks
 from zoo.checks import check_choice, check_fraction, check_positive_int
-from zoo.data import semi_supervised
+from zoo.data import DataSource, first_test_pairs, training_batches
 from zoo.errors import ZooError
-from zoo.metrics.quality import SampleQuality, evaluator_for
-from zoo.serving import export
-from zoo.plotting import save_samples
+from zoo.metrics.quality import evaluator_for
+from zoo.optimizers import LR_DECAYS, OPTIMIZERS, make_optimizer
 from zoo.registry import find_preset, get_dataset, get_model_class, get_preset, list_models
 from zoo.remedies import REMEDIES
 from zoo.saving import FINAL_MODEL_DIR, model_arguments, save
+from zoo.serving import export
 
-# Training settings a preset or the caller may set, with the values used when none does.
-TRAIN_DEFAULTS = dict(batch_size=64, epochs=10, steps_per_epoch=None, g_lr=2e-4, d_lr=2e-4,
-                      beta_1=0.5, beta_2=0.999, lr_decay=None, image_size=None,
-                      steps_per_execution=1, eval_every=0, eval_samples=None, max_rollbacks=3,
-                      rollback_lr_factor=0.5, optimizer="adam", time_budget=None)
-# Overrides that belong to the model's constructor rather than to the training loop.
-MODEL_OVERRIDES = ("latent_dim", "d_steps", "loss", "d_normalization", "updates", *REMEDIES)
-OPTIMIZERS = ("adam", "rmsprop")
-# None: constant; "linear": down to 0 over the run; "linear_second_half": constant, then down
-# to 0 over the second half (CycleGAN's).
-LR_DECAYS = (None, "linear", "linear_second_half")
 STRATEGIES = ("none", "mirrored", "multiworker")
 PRECISIONS = ("float32", "bfloat16", "float16")
-RESULT_FILE = "result.json"  # written last: the run finished the epochs it records
-HISTORY_FILE = "history.json"
-RECORD_FILE = "run.json"
-CHECKPOINT_DIR = "checkpoint"
-SAMPLE_SEED = 20140610  # fixed noise for the per-epoch sample grids (the GAN paper's date)
+
+
+@dataclasses.dataclass
+class TrainSettings:
+    """The training loop's settings, which a preset or the caller may set; checked when made."""
+
+    batch_size: int = 64
+    epochs: int = 10
+    steps_per_epoch: Optional[int] = None  # None: one pass over the data
+    g_lr: float = 2e-4
+    d_lr: float = 2e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+    lr_decay: Optional[str] = None  # one of zoo.optimizers.LR_DECAYS
+    image_size: Optional[int] = None  # None: the dataset's own
+    steps_per_execution: int = 1
+    eval_every: int = 0  # measure samples every this many epochs (0: at the end only)
+    eval_samples: Optional[int] = None  # None: the dataset's own count; 0: measure nothing
+    max_rollbacks: int = 3
+    rollback_lr_factor: float = 0.5
+    optimizer: str = "adam"
+    time_budget: Optional[float] = None  # seconds
+
+    def __post_init__(self):
+        for key in ("batch_size", "epochs", "steps_per_execution"):
+            check_positive_int(key, getattr(self, key))
+        for key in ("steps_per_epoch", "image_size"):
+            if getattr(self, key) is not None:
+                check_positive_int(key, getattr(self, key))
+        for key in ("g_lr", "d_lr"):
+            if not getattr(self, key) > 0:
+                raise ZooError(f"{key} must be positive, got {getattr(self, key)!r}")
+        for key in ("beta_1", "beta_2"):
+            check_fraction(key, getattr(self, key))
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("lr_decay", self.lr_decay, LR_DECAYS)
+        self._check_rollbacks()
+        self._check_measuring()
+        budget = self.time_budget
+        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
+                                   or not budget > 0):
+            raise ZooError(f"time_budget must be a positive number of seconds, got {budget!r}")
+
+    def _check_rollbacks(self):
+        if isinstance(self.max_rollbacks, bool) or not isinstance(self.max_rollbacks, int) \
+                or self.max_rollbacks < 0:
+            raise ZooError(f"max_rollbacks must be 0 (stop at the first divergence) or a positive "
+                           f"integer, got {self.max_rollbacks!r}")
+        if not 0 < self.rollback_lr_factor <= 1:
+            raise ZooError(f"rollback_lr_factor must be in (0, 1], got {self.rollback_lr_factor!r}")
+
+    def _check_measuring(self):
+        if isinstance(self.eval_every, bool) or not isinstance(self.eval_every, int) \
+                or self.eval_every < 0:
+            raise ZooError(f"eval_every must be 0 (measure at the end only) or a positive number of "
+                           f"epochs, got {self.eval_every!r}")
+        samples = self.eval_samples
+        if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int)
+                                    or samples < 0):
+            raise ZooError(f"eval_samples must be 0 (measure nothing) or a positive integer, "
+                           f"got {samples!r}")
+        if self.eval_samples == 0 and self.eval_every:
+            raise ZooError(f"eval_every={self.eval_every} measures samples and eval_samples=0 "
+                           "measures none: drop one of them")
+
+
+TRAIN_DEFAULTS = {field.name: field.default for field in dataclasses.fields(TrainSettings)}
+# Overrides that belong to the model's constructor rather than to the training loop.
+MODEL_OVERRIDES = ("latent_dim", "d_steps", "loss", "d_normalization", "updates", *REMEDIES)
 
 
 def resolve(model=None, dataset=None, preset=None, **overrides):
-    """(model name, dataset name, model kwargs, training settings) from a preset and overrides."""
+    """(model name, dataset name, model kwargs, TrainSettings, preset name) from a preset and
+    overrides."""
     if preset is not None:
         chosen = get_preset(preset)
         if model is not None and model != chosen.model:
@@ -82,7 +124,7 @@ def resolve(model=None, dataset=None, preset=None, **overrides):
     get_dataset(dataset)
 
     # A model's constructor arguments are overrides too; one this model lacks is refused by
-    # train() with the model's name ("dcgan has no setting labelled_examples").
+    # plan_run() with the model's name ("dcgan has no setting labelled_examples").
     model_options = set(MODEL_OVERRIDES).union(*(model_arguments(get_model_class(name))
                                                  for name in list_models()))
     overrides = {key: value for key, value in overrides.items() if value is not None}
@@ -91,44 +133,62 @@ def resolve(model=None, dataset=None, preset=None, **overrides):
         raise ZooError(f"unknown training settings {sorted(unknown)}: known are "
                        f"{sorted(TRAIN_DEFAULTS)} and the models' arguments (zoo.create)")
     model_kwargs = dict(chosen.model_kwargs) if chosen else {}
-    settings = {**TRAIN_DEFAULTS, **(chosen.train if chosen else {})}
+    settings = dict(chosen.train) if chosen else {}
     for key, value in overrides.items():
         (settings if key in TRAIN_DEFAULTS else model_kwargs)[key] = value
-    _check_settings(settings)
-    return model, dataset, model_kwargs, settings, (chosen.name if chosen else None)
+    return model, dataset, model_kwargs, TrainSettings(**settings), (chosen.name if chosen else None)
 
 
-def _check_settings(settings):
-    if not isinstance(settings["max_rollbacks"], int) or settings["max_rollbacks"] < 0:
-        raise ZooError(f"max_rollbacks must be 0 (stop at the first divergence) or a positive "
-                       f"integer, got {settings['max_rollbacks']!r}")
-    if not 0 < settings["rollback_lr_factor"] <= 1:
-        raise ZooError(f"rollback_lr_factor must be in (0, 1], got {settings['rollback_lr_factor']!r}")
-    for key in ("batch_size", "epochs", "steps_per_execution"):
-        check_positive_int(key, settings[key])
-    if not isinstance(settings["eval_every"], int) or settings["eval_every"] < 0:
-        raise ZooError(f"eval_every must be 0 (measure at the end only) or a positive number of "
-                       f"epochs, got {settings['eval_every']!r}")
-    samples = settings["eval_samples"]
-    if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 0):
-        raise ZooError(f"eval_samples must be 0 (measure nothing) or a positive integer, got {samples!r}")
-    if samples == 0 and settings["eval_every"]:
-        raise ZooError(f"eval_every={settings['eval_every']} measures samples and eval_samples=0 "
-                       "measures none: drop one of them")
-    for key in ("steps_per_epoch", "image_size"):
-        if settings[key] is not None:
-            check_positive_int(key, settings[key])
-    for key in ("g_lr", "d_lr"):
-        if not settings[key] > 0:
-            raise ZooError(f"{key} must be positive, got {settings[key]!r}")
-    for key in ("beta_1", "beta_2"):
-        check_fraction(key, settings[key])
-    check_choice("optimizer", settings["optimizer"], OPTIMIZERS)
-    budget = settings["time_budget"]
-    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
-                               or not budget > 0):
-        raise ZooError(f"time_budget must be a positive number of seconds, got {budget!r}")
-    check_choice("lr_decay", settings["lr_decay"], LR_DECAYS)
+@dataclasses.dataclass
+class RunPlan:
+    """What a run trains, on what, under which name, and the record run.json keeps of it."""
+
+    model: str
+    dataset: str
+    model_kwargs: dict
+    settings: TrainSettings
+    preset: Optional[str]  # the preset whose defaults the run takes
+    data_shape: tuple
+    run_name: str  # the model's name, which its exports take
+    record: dict
+
+
+def plan_run(model, dataset, preset, seed, overrides):
+    """The RunPlan of `train`'s arguments, every setting checked against model and data."""
+    model, dataset, model_kwargs, settings, preset = resolve(model, dataset, preset, **overrides)
+    data_shape = _data_shape(model, dataset, model_kwargs, settings, overrides)
+    if seed is not None:
+        model_kwargs.setdefault("noise_seed", seed)
+    unused = set(model_kwargs) - model_arguments(get_model_class(model))
+    if unused:
+        raise ZooError(f"{model} has no setting {', '.join(sorted(unused))}: drop it")
+    # A run that changes the preset's networks (say --image_size=32 on dcgan_celeb_a_64)
+    # takes the preset's training defaults but not its name.
+    keeps_preset = _keeps_preset_networks(preset, model_kwargs)
+    run_name = preset if keeps_preset else f"{model}_{dataset}" + (
+        f"_{settings.image_size}" if overrides.get("image_size") else "")
+    record = _json_ready({"model": model, "dataset": dataset,
+                          "preset": preset if keeps_preset else None, "defaults_from": preset,
+                          "model_kwargs": model_kwargs, "train": dataclasses.asdict(settings),
+                          "command": " ".join(sys.argv)})
+    return RunPlan(model, dataset, model_kwargs, settings, preset, data_shape, run_name, record)
+
+
+def _data_shape(model, dataset, model_kwargs, settings, overrides):
+    """The shape of one training example; an image model's image_shape set to it."""
+    spec = get_dataset(dataset)
+    if spec.kind not in ("image", "unpaired") or "image_shape" not in model_arguments(
+            get_model_class(model)):
+        return tuple(spec.element_shape)
+    side = settings.image_size or spec.element_shape[0]
+    data_shape = (side, side, spec.element_shape[-1])
+    if overrides.get("image_size") is not None:  # an explicit size beats the preset's shape
+        model_kwargs["image_shape"] = data_shape
+    model_kwargs.setdefault("image_shape", data_shape)
+    if tuple(model_kwargs["image_shape"]) != data_shape:
+        raise ZooError(f"{model} is set to image_shape {tuple(model_kwargs['image_shape'])} but "
+                       f"{dataset} gives {data_shape}; pass a matching --image_size")
+    return data_shape
 
 
 def make_strategy(distribute):
@@ -152,94 +212,6 @@ def _is_chief(strategy):
         return True
     has_chief = "chief" in resolver.cluster_spec().as_dict()
     return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
-
-
-def _own_folder(path, strategy, chief):
-    """Where this worker writes what `path` would hold: `path` itself on the chief. Another
-    worker writes the same files (every worker runs the same saving code) to a folder of its
-    own beside it, which it also restores from after a restart (BackupAndRestore)."""
-    if chief or path is None:
-        return path
-    resolver = strategy.cluster_resolver
-    return f"{os.path.normpath(path)}.{resolver.task_type}_{resolver.task_id}"
-
-
-def _check_output_dir(path, resume, settings_record):
-    """Refuse a run directory that can't be used, before anything is written or trained."""
-    path = os.path.abspath(path)
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise ZooError(f"--output_dir {path} is a file; pass a directory")
-    existing = path
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
-        raise ZooError(f"can't write to --output_dir {path} ({existing} is not a writable "
-                       "directory); pick another")
-    record_file = os.path.join(path, RECORD_FILE)
-    previous = None
-    if os.path.exists(record_file):
-        if not resume:
-            raise ZooError(f"{path} already holds a run: pass --resume to continue it, or pick "
-                           "another --output_dir")
-        previous = _read_json(record_file)
-        for key in ("model", "dataset", "model_kwargs"):
-            if previous.get(key) != settings_record[key]:
-                raise ZooError(f"--resume: this run was started with {key}={previous.get(key)!r}, "
-                               f"not {settings_record[key]!r}; resume with the same settings")
-    return path, previous
-
-
-def _write_record(path, settings_record):
-    """Create the run directory and record the settings it runs with (a resume updates them)."""
-    os.makedirs(path, exist_ok=True)
-    _write_json(os.path.join(path, RECORD_FILE), settings_record)
-
-
-def _read_json(path, default=None):
-    """The file's value, or `default` when it does not exist."""
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except FileNotFoundError:
-        return default
-    except json.JSONDecodeError as error:
-        raise ZooError(f"{path} is not valid JSON ({error}); the run directory is damaged: "
-                       "restore or delete that file") from None
-
-
-def _checkpointed_epoch(output_dir):
-    """Epochs completed by the newest checkpoint, 0 without one."""
-    return recovery.checkpointed_epoch(os.path.join(output_dir, CHECKPOINT_DIR))
-
-
-# Room for what a run writes besides its checkpoints: logs, sample grids, the export's graph.
-FILES_MARGIN_BYTES = 16 << 20
-
-
-def _check_free_space(gan, paths, keep_checkpoints):
-    """Refuse to start when the disk can't hold the run's files (a rough upper estimate)."""
-    def size(variables):  # from shapes and dtypes: no copy of the values
-        return sum(math.prod(v.shape) * np.dtype(v.dtype).itemsize for v in variables)
-
-    state = size(gan.weights + [v for o in gan.trained_optimizers for v in o.variables])
-    generator = size(gan.generator.weights)
-    # keep_checkpoints whole ones and one being written, the final model, the export.
-    needed = state * (keep_checkpoints + 1) + state + generator + FILES_MARGIN_BYTES
-    for path in paths:
-        existing = os.path.abspath(path)
-        while not os.path.exists(existing):
-            existing = os.path.dirname(existing)
-        free = shutil.disk_usage(existing).free
-        if free < needed:
-            raise ZooError(f"{existing} has {free / 2**20:.0f} MiB free but this run needs about "
-                           f"{needed / 2**20:.0f} MiB: make room or pick another --output_dir")
-
-
-def _write_json(path, value):
-    """Write whole or not at all: a crash mid-write leaves the old file (or none)."""
-    with open(path + ".tmp", "w") as f:
-        json.dump(value, f, indent=2)
-    os.replace(path + ".tmp", path)
 
 
 def _steps_per_execution(requested, steps_per_epoch, replicas):
@@ -270,103 +242,6 @@ def _precision_policy(mixed_precision):
         keras.mixed_precision.set_global_policy(previous)
 
 
-@keras.saving.register_keras_serializable(package="zoo")
-class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """The learning rate held for the first `hold_steps`, then decayed linearly to 0 at
-    `total_steps` (CycleGAN's schedule: constant for half the epochs, then linear)."""
-
-    def __init__(self, initial_learning_rate, hold_steps, total_steps):
-        self.initial_learning_rate = float(initial_learning_rate)
-        self.hold_steps, self.total_steps = int(hold_steps), max(int(total_steps), 1)
-
-    def __call__(self, step):
-        decay_steps = max(self.total_steps - self.hold_steps, 1)
-        past = tf.cast(step, tf.float32) - self.hold_steps
-        fraction = tf.clip_by_value(1.0 - past / decay_steps, 0.0, 1.0)
-        return self.initial_learning_rate * fraction
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "hold_steps": self.hold_steps, "total_steps": self.total_steps}
-
-
-def _optimizer(lr, settings, total_steps, loss_scaling):
-    if settings["lr_decay"] == "linear":
-        lr = keras.optimizers.schedules.PolynomialDecay(lr, max(total_steps, 1), end_learning_rate=0.0)
-    elif settings["lr_decay"] == "linear_second_half":
-        lr = HoldThenLinearDecay(lr, total_steps // 2, total_steps)
-    if settings["optimizer"] == "rmsprop":  # WGAN's; rho is keras' (and TensorFlow 1's) 0.9
-        optimizer = keras.optimizers.RMSprop(lr)
-    else:
-        optimizer = keras.optimizers.Adam(lr, beta_1=settings["beta_1"], beta_2=settings["beta_2"])
-    return keras.optimizers.LossScaleOptimizer(optimizer) if loss_scaling else optimizer
-
-
-class EpochHistory(keras.callbacks.Callback):
-    """history.json: one entry of logs per epoch, across resumed calls of `fit`.
-
-    It is written before the checkpoint and cut back to the checkpoint's epoch when a run
-    resumes, so an epoch run again after a crash is listed once.
-    """
-
-    def __init__(self, path, restored_epoch):
-        super().__init__()
-        self.path = path
-        self.epochs = _read_json(path, [])[:restored_epoch]
-
-    def on_epoch_end(self, epoch, logs=None):
-        if recovery.diverged(self.model):  # a diverged epoch is rolled back, not recorded
-            return
-        self.epochs = self.epochs[:epoch] + [{k: float(v) for k, v in (logs or {}).items()}]
-        _write_json(self.path, self.epochs)
-
-    def as_columns(self):
-        """{metric: [value per epoch]}, the layout of keras' History."""
-        return {key: [entry.get(key) for entry in self.epochs]
-                for key in dict.fromkeys(k for entry in self.epochs for k in entry)}
-
-
-class TimeBudget(keras.callbacks.Callback):
-    """Ends training at the first step that finishes past `seconds` of training time, so
-    variants can be compared at equal wall-clock cost. The cut epoch counts as done."""
-
-    def __init__(self, seconds):
-        super().__init__()
-        self.seconds = seconds
-
-    def on_train_begin(self, logs=None):
-        self.deadline = time.monotonic() + self.seconds
-
-    def on_train_batch_end(self, batch, logs=None):
-        if time.monotonic() >= self.deadline:
-            self.model.stop_training = True
-
-
-class FlushedTensorBoard(keras.callbacks.TensorBoard):
-    """TensorBoard whose epoch scalars reach the disk at the end of the epoch, before the
-    checkpoint (the summary writer would otherwise hold them for up to two minutes)."""
-
-    def on_epoch_end(self, epoch, logs=None):
-        super().on_epoch_end(epoch, logs)
-        self._train_writer.flush()  # keras' writer, made on first use
-
-
-class SampleGrid(keras.callbacks.Callback):
-    """After every epoch, a PNG of samples from the same fixed noise, so epochs compare."""
-
-    def __init__(self, directory, count):
-        super().__init__()
-        self.directory = directory
-        self.count = count
-
-    def on_epoch_end(self, epoch, logs=None):
-        if recovery.diverged(self.model):
-            return
-        samples, columns = self.model.sample_grid(self.count, seed=SAMPLE_SEED)
-        save_samples(samples, os.path.join(self.directory, f"epoch_{epoch + 1:04d}.png"),
-                     title=f"epoch {epoch + 1}", columns=columns)
-
-
 def _keeps_preset_networks(preset, model_kwargs):
     """Whether every constructor argument the preset sets keeps its value in this run."""
     return preset is not None and all(
@@ -386,167 +261,139 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
           distribute="none", seed=None, export_dir=None, data_dir=None, manual_dir=None,
           jit_compile=False, mixed_precision="float32", verbose=None, strategy=None,
           callbacks=(), **overrides):
-    """Train and return (model, summary). See the module docstring for what is written.
+    """Train and return (model, summary). See the module docstring for the steps.
 
     `callbacks` are keras callbacks to add to the run's own. A loss or weight that turns NaN or
     infinite stops the epoch; training goes back to the last checkpoint with both learning rates times
     `rollback_lr_factor`, at most `max_rollbacks` times (`summary["rollbacks"]` lists them).
     """
-    model, dataset, model_kwargs, settings, preset = resolve(model, dataset, preset, **overrides)
+    plan = plan_run(model, dataset, preset, seed, overrides)
     check_choice("mixed_precision", mixed_precision, PRECISIONS)
-    spec = get_dataset(dataset)
-    model_class = get_model_class(model)
-    accepts = model_arguments(model_class)
-    if spec.kind in ("image", "unpaired") and "image_shape" in accepts:
-        side = settings["image_size"] or spec.element_shape[0]
-        data_shape = (side, side, spec.element_shape[-1])
-        if overrides.get("image_size") is not None:  # an explicit size beats the preset's shape
-            model_kwargs["image_shape"] = data_shape
-        model_kwargs.setdefault("image_shape", data_shape)
-        if tuple(model_kwargs["image_shape"]) != data_shape:
-            raise ZooError(f"{model} is set to image_shape {tuple(model_kwargs['image_shape'])} but "
-                           f"{dataset} gives {data_shape}; pass a matching --image_size")
-    else:
-        data_shape = tuple(spec.element_shape)
     if seed is not None:
         keras.utils.set_random_seed(seed)
-        model_kwargs.setdefault("noise_seed", seed)
-
-    unused = set(model_kwargs) - accepts
-    if unused:
-        raise ZooError(f"{model} has no setting {', '.join(sorted(unused))}: drop it")
-
     strategy = strategy or make_strategy(distribute)
+    output_dir, export_dir, previous_record = _open_run_folder(plan, strategy, output_dir,
+                                                               export_dir, resume)
+    source = DataSource(data_dir, manual_dir, plan.settings.image_size, seed)
+    gan, train_data = _build(plan, strategy, source, mixed_precision, jit_compile)
+    checkpoint, restored_epoch, finished = _restore(gan, output_dir, plan.settings, resume)
+    if finished:
+        return gan, finished
+    run_folder.check_free_space(gan, [output_dir] + ([export_dir] if export_dir else []),
+                                checkpoint.keep)
+    run_folder.write_record(output_dir, plan.record)  # only now: a refused run leaves nothing
+    _warn_if_decay_moves(plan.settings, previous_record, restored_epoch)
+
+    spec = get_dataset(plan.dataset)
+    eval_samples = spec.eval_samples if plan.settings.eval_samples is None else plan.settings.eval_samples
+    evaluate = (evaluator_for(plan.dataset, gan.sample_shape, data_dir=data_dir,
+                              manual_dir=manual_dir) if eval_samples else None)
+    fit_callbacks, history = run_callbacks(output_dir, plan.settings, restored_epoch, checkpoint,
+                                            evaluate, eval_samples, spec.grid_samples, callbacks)
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2
+    with recovery.disk_errors(checkpoint.backup_dir):
+        rollbacks = _fit_rolling_back(gan, train_data, plan.settings, fit_callbacks, checkpoint,
+                                      verbose)
+        summary = _finish(gan, plan, output_dir, export_dir, history.as_columns(), rollbacks,
+                          evaluate, eval_samples)
+    return gan, summary
+
+
+def _open_run_folder(plan, strategy, output_dir, export_dir, resume):
+    """(output_dir, export_dir, the run's previous record or None), both folders checked.
+
+    Only the chief keeps files; other workers write to folders of their own (TF's guide)."""
     chief = _is_chief(strategy)
-    # The model's name, which its exports take. A run that changes the preset's networks (say
-    # --image_size=32 on dcgan_celeb_a_64) takes the preset's training defaults but not its name.
-    keeps_preset = _keeps_preset_networks(preset, model_kwargs)
-    if keeps_preset:
-        run_name = preset
-    else:
-        run_name = f"{model}_{dataset}" + (f"_{settings['image_size']}"
-                                           if overrides.get("image_size") else "")
-    record = _json_ready({"model": model, "dataset": dataset,
-                          "preset": preset if keeps_preset else None,
-                          "defaults_from": preset, "model_kwargs": model_kwargs, "train": settings,
-                          "command": " ".join(sys.argv)})
-    # Only the chief keeps files; other workers write to folders of their own (TF's guide).
-    output_dir, previous_record = _check_output_dir(
-        _own_folder(output_dir, strategy, chief), resume, record)
-    export_dir = _own_folder(export_dir, strategy, chief)
+    output_dir, previous_record = run_folder.check_output_dir(
+        run_folder.own_folder(output_dir, strategy, chief), resume, plan.record)
+    return output_dir, run_folder.own_folder(export_dir, strategy, chief), previous_record
 
+
+def _build(plan, strategy, source, mixed_precision, jit_compile):
+    """(the compiled model, its training batches), made under `strategy` and the precision
+    policy (layers take their dtype policy when they are made: the caller's is back after)."""
+    settings, spec = plan.settings, get_dataset(plan.dataset)
     replicas = strategy.num_replicas_in_sync
-    if settings["batch_size"] % replicas:
-        raise ZooError(f"batch_size {settings['batch_size']} must be a multiple of the "
+    if settings.batch_size % replicas:
+        raise ZooError(f"batch_size {settings.batch_size} must be a multiple of the "
                        f"{replicas} replicas")
-    settings["steps_per_execution"] = _steps_per_execution(
-        settings["steps_per_execution"], settings["steps_per_epoch"], replicas)
-
-    # Layers take their dtype policy when they are made: the policy is set for the build
-    # only, and the caller's is back afterwards.
+    settings.steps_per_execution = _steps_per_execution(
+        settings.steps_per_execution, settings.steps_per_epoch, replicas)
     with _precision_policy(mixed_precision), strategy.scope():
-        gan = model_class(**model_kwargs, name=run_name)
-        if (settings["batch_size"] // replicas) % getattr(gan, "pack", 1):  # PacGAN; the baselines have no D
-            raise ZooError(f"pack={gan.pack} must divide each replica's batch of "
-                           f"{settings['batch_size'] // replicas}: change --batch_size or --pack")
-        if tuple(gan.sample_shape) != data_shape:
-            raise ZooError(f"{model} generates examples of shape {gan.sample_shape} but {dataset} "
-                           f"holds {data_shape}; pick a model made for this data")
+        gan = get_model_class(plan.model)(**plan.model_kwargs, name=plan.run_name)
+        gan.check_replica_batch(settings.batch_size // replicas)
+        if tuple(gan.sample_shape) != plan.data_shape:
+            raise ZooError(f"{plan.model} generates examples of shape {gan.sample_shape} but "
+                           f"{plan.dataset} holds {plan.data_shape}; pick a model made for this data")
         _check_data(gan, spec)
-        train_data = spec.loader(split="train", batch_size=settings["batch_size"] * gan.minibatches_per_step,
-                                 image_size=settings["image_size"], seed=seed, data_dir=data_dir,
-                                 manual_dir=manual_dir, repeat=settings["steps_per_epoch"] is not None)
-        if gan.data_needs == "labelled_subset":
-            images, labels = semi_supervised.labelled_subset(
-                spec, gan.labelled_examples, seed=seed or 0, image_size=settings["image_size"],
-                data_dir=data_dir, manual_dir=manual_dir)
-            train_data = semi_supervised.with_labelled_batches(
-                train_data, images, labels, settings["batch_size"] * gan.minibatches_per_step, seed=seed)
-        # Across workers, each keeps its share of every global batch (DATA): sharding by files
-        # would leave a worker without data where a source has fewer files than workers (tfds'
-        # MNIST is one file). A partition only when every worker shuffles alike: pass a seed.
-        options = tf.data.Options()
-        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-        train_data = train_data.with_options(options)
-        if spec.kind == "unpaired":  # the test images each epoch's picture translates
-            pairs = list(spec.loader(split="test", batch_size=1, image_size=settings["image_size"],
-                                     shuffle=False, data_dir=data_dir, manual_dir=manual_dir).take(8))
-            gan.set_sample_inputs(*(np.concatenate([pair[i] for pair in pairs]) for i in (0, 1)))
-        steps = settings["steps_per_epoch"] or int(train_data.cardinality())
-        if steps < 1 and settings["lr_decay"]:
-            raise ZooError(f"the length of {dataset} is unknown, so the learning-rate decay has "
-                           "no end: pass --steps_per_epoch")
-        total_steps = steps * settings["epochs"]
-        loss_scaling = mixed_precision == "float16"
-        optimizers = {"g_optimizer": _optimizer(settings["g_lr"], settings, total_steps, loss_scaling)}
-        if "d_optimizer" in gan.optimizer_names:
-            optimizers["d_optimizer"] = _optimizer(settings["d_lr"], settings,
-                                                   total_steps * gan.d_steps, loss_scaling)
+        train_data = training_batches(spec, gan.data_needs, settings.batch_size * gan.minibatches_per_step,
+                                      source, gan.labelled_examples,
+                                      repeat=settings.steps_per_epoch is not None)
+        if gan.sample_inputs_count:
+            gan.set_sample_inputs(*first_test_pairs(spec, gan.sample_inputs_count, source))
+        steps = settings.steps_per_epoch or int(train_data.cardinality())
+        if steps < 1 and settings.lr_decay:
+            raise ZooError(f"the length of {plan.dataset} is unknown, so the learning-rate decay "
+                           "has no end: pass --steps_per_epoch")
+        learning_rates = {"g_optimizer": settings.g_lr, "d_optimizer": settings.d_lr}
+        optimizers = {name: make_optimizer(learning_rates[name], settings,
+                                           steps * settings.epochs * gan.updates_per_step(name),
+                                           loss_scaling=mixed_precision == "float16")
+                      for name in gan.optimizer_names}
         gan.compile(**optimizers, jit_compile=jit_compile,
-                    steps_per_execution=settings["steps_per_execution"])
+                    steps_per_execution=settings.steps_per_execution)
+    return gan, train_data
 
-    checkpoint_dir = os.path.join(output_dir, CHECKPOINT_DIR)
+
+def _restore(gan, output_dir, settings, resume):
+    """(the checkpoint callback, the epoch restored, the finished run's summary or None).
+
+    A run that reached its epochs and saved and exported them is brought back and writes
+    nothing (no second export version of the same weights, no TensorBoard run)."""
+    checkpoint_dir = os.path.join(output_dir, run_folder.CHECKPOINT_DIR)
     checkpoint = recovery.CrashSafeBackup(checkpoint_dir)
     if resume:
         recovery.adopt_keras_checkpoint(checkpoint_dir)
-    restored_epoch = _checkpointed_epoch(output_dir)
-    result_file = os.path.join(output_dir, RESULT_FILE)
-    finished = _read_json(result_file) if restored_epoch >= settings["epochs"] else None
-    if finished and finished.get("completed_epochs") == restored_epoch:
-        # The run reached its epochs and saved and exported them: bring the model back and
-        # write nothing (no second export version of the same weights, no TensorBoard run).
-        checkpoint.set_model(gan)
-        checkpoint.on_train_begin()
-        epochs = f"{restored_epoch} epoch" + ("s" if restored_epoch != 1 else "")
-        finished["note"] = (f"this run already finished {epochs}, nothing to do; "
-                            f"pass --epochs larger than {restored_epoch} to train on")
-        return gan, finished
-    _check_free_space(gan, [output_dir] + ([export_dir] if export_dir else []), checkpoint.keep)
-    _write_record(output_dir, record)  # only now: a refused run leaves nothing behind
-    planned_epochs = previous_record["train"]["epochs"] if previous_record else settings["epochs"]
-    if settings["lr_decay"] and 0 < restored_epoch < settings["epochs"] != planned_epochs:
+    restored_epoch = run_folder.checkpointed_epoch(output_dir)
+    finished = (run_folder.read_json(os.path.join(output_dir, run_folder.RESULT_FILE))
+                if restored_epoch >= settings.epochs else None)
+    if not finished or finished.get("completed_epochs") != restored_epoch:
+        return checkpoint, restored_epoch, None
+    checkpoint.set_model(gan)
+    checkpoint.on_train_begin()
+    epochs = f"{restored_epoch} epoch" + ("s" if restored_epoch != 1 else "")
+    finished["note"] = (f"this run already finished {epochs}, nothing to do; "
+                        f"pass --epochs larger than {restored_epoch} to train on")
+    return checkpoint, restored_epoch, finished
+
+
+def _warn_if_decay_moves(settings, previous_record, restored_epoch):
+    planned_epochs = previous_record["train"]["epochs"] if previous_record else settings.epochs
+    if settings.lr_decay and 0 < restored_epoch < settings.epochs != planned_epochs:
         logging.warning("lr_decay=%s: this run was planned for %s epochs and now ends at %d; the "
                         "decay is laid out again over the new length, so the learning rate rises "
-                        "from where it had decayed to", settings["lr_decay"], planned_epochs,
-                        settings["epochs"])
+                        "from where it had decayed to", settings.lr_decay, planned_epochs,
+                        settings.epochs)
 
-    eval_samples = spec.eval_samples if settings["eval_samples"] is None else settings["eval_samples"]
-    evaluate = (evaluator_for(dataset, gan.sample_shape, data_dir=data_dir, manual_dir=manual_dir)
-                if eval_samples else None)
-    history = EpochHistory(os.path.join(output_dir, HISTORY_FILE), restored_epoch)
-    callbacks = [
-        *callbacks,
-        # First of the run's own, so that the history, the checkpoint's and TensorBoard's logs
-        # hold its figures.
-        *([SampleQuality(evaluate, eval_samples, settings["eval_every"], SAMPLE_SEED + 1)]
-          if evaluate is not None and settings["eval_every"] else []),
-        # Everything an epoch writes is written before its checkpoint, which commits it: a run
-        # killed in between trains that epoch again and writes it again, and loses nothing.
-        *([TimeBudget(settings["time_budget"])] if settings["time_budget"] else []),
-        history,
-        FlushedTensorBoard(os.path.join(output_dir, "logs"), write_graph=False),
-        SampleGrid(os.path.join(output_dir, "samples"), 2000 if spec.kind == "toy" else 64),
-        checkpoint,
-    ]
-    if verbose is None:
-        verbose = 1 if sys.stdout.isatty() else 2
-    with recovery.disk_errors(checkpoint_dir):
-        rollbacks = _fit_rolling_back(gan, train_data, settings, callbacks, checkpoint, verbose)
 
-        # Keras trains nothing when the checkpoint is at or past --epochs (a run that crashed
-        # after its last epoch): it is saved and exported all the same.
-        summary = {"output_dir": output_dir, "completed_epochs": _checkpointed_epoch(output_dir),
-                   "history": history.as_columns()}
-        if rollbacks:
-            summary["rollbacks"] = rollbacks
-        if evaluate is not None:
-            summary["metrics"] = evaluate(gan.generate(eval_samples, seed=SAMPLE_SEED + 1))
-            _write_json(os.path.join(output_dir, "metrics.json"), summary["metrics"])
-        summary["model_dir"] = save(gan, os.path.join(output_dir, FINAL_MODEL_DIR),
-                                    extra={"dataset": dataset, "preset": record["preset"]})
-        summary["export"] = export(gan, export_dir or os.path.join(output_dir, "export"))
-        _write_json(result_file, summary)
-    return gan, summary
+def _finish(gan, plan, output_dir, export_dir, history, rollbacks, evaluate, eval_samples):
+    """The run's summary, written last (result.json) after the metrics, model and export.
+
+    Keras trains nothing when the checkpoint is at or past --epochs (a run that crashed after
+    its last epoch): it is saved and exported all the same."""
+    summary = {"output_dir": output_dir,
+               "completed_epochs": run_folder.checkpointed_epoch(output_dir), "history": history}
+    if rollbacks:
+        summary["rollbacks"] = rollbacks
+    if evaluate is not None:
+        summary["metrics"] = evaluate(gan.generate(eval_samples, seed=QUALITY_SEED))
+        run_folder.write_json(os.path.join(output_dir, run_folder.METRICS_FILE), summary["metrics"])
+    summary["model_dir"] = save(gan, os.path.join(output_dir, FINAL_MODEL_DIR),
+                                extra={"dataset": plan.dataset, "preset": plan.record["preset"]})
+    summary["export"] = export(gan, export_dir or os.path.join(output_dir, run_folder.EXPORT_DIR))
+    run_folder.write_json(os.path.join(output_dir, run_folder.RESULT_FILE), summary)
+    return summary
 
 
 def _check_data(gan, spec):
@@ -567,6 +414,8 @@ def _check_data(gan, spec):
                        f"{spec.name} has {spec.num_classes}: pass num_classes={spec.num_classes}")
 
 
+
+
 def _fit_rolling_back(gan, train_data, settings, callbacks, checkpoint, verbose):
     """`gan.fit`, started again from the last checkpoint each time training diverges.
 
@@ -577,18 +426,18 @@ def _fit_rolling_back(gan, train_data, settings, callbacks, checkpoint, verbose)
     while True:
         guard = recovery.DivergenceGuard(learning_rate_scale)
         # The guard goes before the run's writers: they take its verdict on each epoch.
-        gan.fit(train_data, epochs=settings["epochs"], steps_per_epoch=settings["steps_per_epoch"],
+        gan.fit(train_data, epochs=settings.epochs, steps_per_epoch=settings.steps_per_epoch,
                 callbacks=[guard, *callbacks], shuffle=False, verbose=verbose)
         if guard.diverged_at is None:
             return rollbacks
         epoch, step, logs = guard.diverged_at
         losses = ", ".join(f"{name} {value:g}" for name, value in logs.items())
         restored = recovery.checkpointed_epoch(checkpoint.backup_dir)
-        if len(rollbacks) == settings["max_rollbacks"]:
+        if len(rollbacks) == settings.max_rollbacks:
             raise ZooError(f"training diverged at epoch {epoch}, step {step} ({losses}) after "
                            f"{len(rollbacks)} rollbacks; the checkpoint of epoch {restored} is "
                            "intact: lower --g_lr and --d_lr and run again with --resume")
-        learning_rate_scale = settings["rollback_lr_factor"]
+        learning_rate_scale = settings.rollback_lr_factor
         rollbacks.append({"epoch": epoch, "step": step, "losses": losses, "restored_epoch": restored,
                           "learning_rate_factor": learning_rate_scale})
         logging.warning("training diverged at epoch %d, step %d (a NaN or infinite loss or "

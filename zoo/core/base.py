@@ -122,6 +122,14 @@ class BaseGAN(GenerativeModel):
     def minibatches_per_step(self):
         return self.d_steps
 
+    def updates_per_step(self, optimizer_name):
+        return self.d_steps if optimizer_name == "d_optimizer" else 1
+
+    def check_replica_batch(self, size):
+        if size % self.pack:  # PacGAN: D judges packs of `pack` examples
+            raise ZooError(f"pack={self.pack} must divide each replica's batch of {size}: change "
+                           "--batch_size or --pack")
+
     def discriminator_options(self):
         """The remedies that live inside D, as keyword arguments of zoo.networks' builders."""
         return {"minibatch_stddev": self.minibatch_stddev, "spectral_norm": self.spectral_norm}

@@ -70,6 +70,10 @@ class GenerativeModel(keras.Model):
     # The optimizers compile() attaches, as attribute names (zoo.training gives each its
     # learning rate: "g_optimizer" takes --g_lr, "d_optimizer" --d_lr).
     optimizer_names = ("g_optimizer",)
+    # Labelled training examples a semi-supervised model keeps (None: all labels, or none).
+    labelled_examples = None
+    # Test inputs each epoch's picture shows (a translation model's: it samples no noise).
+    sample_inputs_count = 0
 
     def __init__(self, latent_dim=100, latent_distribution="normal", noise_seed=None,
                  ema_decay=0.0, name=None, **kwargs):
@@ -115,6 +119,16 @@ class GenerativeModel(keras.Model):
         """How many minibatches of the training batch size one train step takes (fit hands it
         them as one batch): one here; a GAN's discriminator takes d_steps."""
         return 1
+
+    def updates_per_step(self, optimizer_name):
+        """How many updates the optimizer `optimizer_name` makes per train step (its learning
+        rate's decay is laid out over them)."""
+        del optimizer_name
+        return 1
+
+    def check_replica_batch(self, size):
+        """Refuse, in one line, a batch per replica this model can't train on."""
+        del size
 
     @property
     def trained_optimizers(self):

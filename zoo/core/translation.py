@@ -87,6 +87,7 @@ class TranslationGAN(BaseGAN):
     (the history pool of each discriminator; 0 turns it off)."""
 
     data_needs = "pairs"
+    sample_inputs_count = 8
     judged_domains = "ab"  # the domains with a discriminator, each with its own history pool
     remedies = ALL_REMEDIES - {"pack", "unrolled_steps"}
     remedies_refused_because = "a translation model judges single images and unrolls no discriminator"

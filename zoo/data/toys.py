@@ -55,18 +55,18 @@ def _toy_loader(draw):
 
 
 register_dataset(DatasetSpec(
-    name="gaussian_1d", kind="toy", element_shape=(1,), num_examples=POOL_SIZE,
+    name="gaussian_1d", kind="toy", grid_samples=2000, element_shape=(1,), num_examples=POOL_SIZE,
     description="N(4, 1.25^2)",
     loader=_toy_loader(lambda rng, n: GAUSSIAN_1D_MEAN + GAUSSIAN_1D_STD * rng.standard_normal((n, 1))),
     evaluate=functools.partial(normal_1d_statistics, mean=GAUSSIAN_1D_MEAN, std=GAUSSIAN_1D_STD)))
 register_dataset(DatasetSpec(
-    name="ring8", kind="toy", element_shape=(2,), num_examples=POOL_SIZE,
+    name="ring8", kind="toy", grid_samples=2000, element_shape=(2,), num_examples=POOL_SIZE,
     description="8 Gaussians on the unit circle, std 0.01",
     loader=_toy_loader(lambda rng, n: _mixture(rng, n, ring8_modes(), RING8_STD)),
     evaluate=functools.partial(mixture_statistics, modes=ring8_modes(), std=RING8_STD),
     eval_samples=MIXTURE_EVAL_SAMPLES))
 register_dataset(DatasetSpec(
-    name="grid25", kind="toy", element_shape=(2,), num_examples=POOL_SIZE,
+    name="grid25", kind="toy", grid_samples=2000, element_shape=(2,), num_examples=POOL_SIZE,
     description="25 Gaussians on {-4,-2,0,2,4}^2, std 0.05",
     loader=_toy_loader(lambda rng, n: _mixture(rng, n, grid25_modes(), GRID25_STD)),
     evaluate=functools.partial(mixture_statistics, modes=grid25_modes(), std=GRID25_STD),

@@ -76,7 +76,7 @@ class SemiSupervisedGAN(BaseGAN):
     def real_batch(self, data):
         if not (isinstance(data, dict) and "labelled_image" in data):
             raise ZooError("sgan trains on unlabelled batches beside labelled ones: train it with "
-                           "zoo.training (which adds them, zoo.data.semi_supervised)")
+                           "zoo.training (which adds them: zoo.data.training_batches)")
         return data["image"], data["labelled_image"], tf.cast(data["label"], tf.int32)
 
     def fake_batch(self, real, training=True):

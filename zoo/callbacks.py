@@ -1,0 +1,106 @@
+"""The callbacks of a training run, in the order `run_callbacks` gives them.
+
+Each writes one part of the run folder after every epoch, before the checkpoint that commits
+the epoch: a run killed in between trains that epoch again and writes it again. An epoch
+that the divergence guard (zoo.recovery.DivergenceGuard, first in the list) rejected is
+written by none of them: each asks `recovery.diverged(model)` first.
+"""
+
+import os
+import time
+
+import keras
+
+from zoo import recovery
+from zoo.metrics.quality import SampleQuality
+from zoo.plotting import save_samples
+from zoo.run_folder import HISTORY_FILE, LOGS_DIR, SAMPLES_DIR, read_json, write_json
+
+SAMPLE_SEED = 20140610  # fixed noise for the per-epoch sample grids (the GAN paper's date)
+QUALITY_SEED = SAMPLE_SEED + 1  # the samples measured after an epoch and at the end
+
+
+class EpochHistory(keras.callbacks.Callback):
+    """history.json: one entry of logs per epoch, across resumed calls of `fit`.
+
+    It is written before the checkpoint and cut back to the checkpoint's epoch when a run
+    resumes, so an epoch run again after a crash is listed once.
+    """
+
+    def __init__(self, path, restored_epoch):
+        super().__init__()
+        self.path = path
+        self.epochs = read_json(path, [])[:restored_epoch]
+
+    def on_epoch_end(self, epoch, logs=None):
+        if recovery.diverged(self.model):  # a diverged epoch is rolled back, not recorded
+            return
+        self.epochs = self.epochs[:epoch] + [{k: float(v) for k, v in (logs or {}).items()}]
+        write_json(self.path, self.epochs)
+
+    def as_columns(self):
+        """{metric: [value per epoch]}, the layout of keras' History."""
+        return {key: [entry.get(key) for entry in self.epochs]
+                for key in dict.fromkeys(k for entry in self.epochs for k in entry)}
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Ends training at the first step that finishes past `seconds` of training time, so
+    variants can be compared at equal wall-clock cost. The cut epoch counts as done."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = seconds
+
+    def on_train_begin(self, logs=None):
+        self.deadline = time.monotonic() + self.seconds
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.monotonic() >= self.deadline:
+            self.model.stop_training = True
+
+
+class FlushedTensorBoard(keras.callbacks.TensorBoard):
+    """TensorBoard whose epoch scalars reach the disk at the end of the epoch, before the
+    checkpoint (the summary writer would otherwise hold them for up to two minutes)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        self._train_writer.flush()  # keras' writer, made on first use
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """After every epoch, a PNG of samples from the same fixed noise, so epochs compare."""
+
+    def __init__(self, directory, count):
+        super().__init__()
+        self.directory = directory
+        self.count = count
+
+    def on_epoch_end(self, epoch, logs=None):
+        if recovery.diverged(self.model):
+            return
+        samples, columns = self.model.sample_grid(self.count, seed=SAMPLE_SEED)
+        save_samples(samples, os.path.join(self.directory, f"epoch_{epoch + 1:04d}.png"),
+                     title=f"epoch {epoch + 1}", columns=columns)
+
+
+def run_callbacks(output_dir, settings, restored_epoch, checkpoint, evaluate, eval_samples,
+                  grid_samples, extra=()):
+    """(callbacks, history) of a run, the caller's `extra` first.
+
+    The quality measurement comes first of the run's own, so that the history, TensorBoard
+    and the checkpoint hold its figures; the checkpoint comes last, after everything the
+    epoch writes."""
+    history = EpochHistory(os.path.join(output_dir, HISTORY_FILE), restored_epoch)
+    measures = evaluate is not None and settings.eval_every
+    callbacks = [
+        *extra,
+        *([SampleQuality(evaluate, eval_samples, settings.eval_every, QUALITY_SEED)] if measures else []),
+        *([TimeBudget(settings.time_budget)] if settings.time_budget else []),
+        history,
+        FlushedTensorBoard(os.path.join(output_dir, LOGS_DIR), write_graph=False),
+        SampleGrid(os.path.join(output_dir, SAMPLES_DIR), grid_samples),
+        checkpoint,
+    ]
+    return callbacks, history
