@@ -81,7 +81,8 @@ def test_toy_export_serves_samples(tmp_path):
     np.testing.assert_allclose(served["samples"].numpy(), gan.generate(1, seed=3), atol=1e-6)
 
 
-def test_zoo_export_stays_the_function_once_training_is_imported():
+def test_zoo_export_stays_the_function_once_training_and_the_command_line_are_imported():
+    import zoo.export_cli  # noqa: F401
     import zoo.training  # noqa: F401  (imports zoo.serving; must not shadow zoo.export)
 
     assert callable(zoo.export) and zoo.export.__module__ == "zoo.serving"
@@ -90,7 +91,7 @@ def test_zoo_export_stays_the_function_once_training_is_imported():
 def test_command_line_exports_a_saved_run(tmp_path):
     gan = zoo.create("gan_1d", **TINY_CONFIGS["gan_1d"])
     model_dir = zoo.save(gan, tmp_path / "model")
-    command = [sys.executable, "-m", "zoo.export", f"--run={model_dir}", f"--out={tmp_path / 'out'}"]
+    command = [sys.executable, "-m", "zoo.export_cli", f"--run={model_dir}", f"--out={tmp_path / 'out'}"]
     first = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
     assert first.returncode == 0, first.stderr[-2000:]
     assert first.stdout.strip() == str(tmp_path / "out" / "gan_1d" / "1")
@@ -100,7 +101,7 @@ def test_command_line_exports_a_saved_run(tmp_path):
     assert f'base_path: "{tmp_path / "out" / "gan_1d"}"' in config
     assert os.path.isfile(os.path.join(first.stdout.strip(), "assets.extra", "tf_serving_warmup_requests"))
 
-    neither = subprocess.run([sys.executable, "-m", "zoo.export"], capture_output=True, text=True)
+    neither = subprocess.run([sys.executable, "-m", "zoo.export_cli"], capture_output=True, text=True)
     assert neither.returncode == 2 and "Traceback" not in neither.stderr
     assert neither.stderr.strip().splitlines()[-1] == (
         "error: pass exactly one of --run=RUN_DIR or --preset=NAME")

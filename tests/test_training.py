@@ -41,7 +41,7 @@ def test_resume_continues_the_optimizers_and_the_history(tmp_path):
     assert sorted(os.listdir(os.path.join(run, "samples"))) == ["epoch_0001.png", "epoch_0002.png"]
     assert summary["export"].endswith(os.path.join("gan_1d_gaussian_1d", "2"))
     assert run_folder.read_json(os.path.join(run, run_folder.RECORD_FILE))["train"]["epochs"] == 2
-    assert zoo.load(run).name == "gan_1d_gaussian_1d"  # so `python -m zoo.export --run` names it so
+    assert zoo.load(run).name == "gan_1d_gaussian_1d"  # so `python -m zoo.export_cli --run` names it so
 
 
 @pytest.mark.parametrize("eval_samples, measured", [(0, None), (300, 300)])

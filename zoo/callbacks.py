@@ -10,14 +10,35 @@ import os
 import time
 
 import keras
+import numpy as np
 
 from zoo import recovery
-from zoo.metrics.quality import SampleQuality
 from zoo.plotting import save_samples
 from zoo.run_folder import HISTORY_FILE, LOGS_DIR, SAMPLES_DIR, read_json, write_json
 
 SAMPLE_SEED = 20140610  # fixed noise for the per-epoch sample grids (the GAN paper's date)
 QUALITY_SEED = SAMPLE_SEED + 1  # the samples measured after an epoch and at the end
+
+
+def _scalars(figures):
+    return {key: float(value) for key, value in figures.items()
+            if isinstance(value, (int, float, np.floating, np.integer))}
+
+
+class SampleQuality(keras.callbacks.Callback):
+    """Every `every` epochs, generate `num_samples` from a fixed seed, measure them with
+    `evaluate` and add the scalar figures to the epoch's logs as `quality/<name>`. Place it
+    before the callbacks that read the logs (TensorBoard, history)."""
+
+    def __init__(self, evaluate, num_samples, every=1, seed=0):
+        super().__init__()
+        self.evaluate, self.num_samples, self.every, self.seed = evaluate, num_samples, every, seed
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None or (epoch + 1) % self.every or recovery.diverged(self.model):
+            return  # not this epoch, or one that diverged (its samples are NaN)
+        figures = self.evaluate(self.model.generate(self.num_samples, seed=self.seed))
+        logs.update({f"quality/{key}": value for key, value in _scalars(figures).items()})
 
 
 class EpochHistory(keras.callbacks.Callback):

@@ -9,10 +9,7 @@ matplotlib.use("Agg")  # files only: no display on training machines
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-
-def to_uint8(images):
-    """Images in [-1, 1] -> uint8 pixels 0-255 (rounded, clipped)."""
-    return np.clip(np.round((np.asarray(images) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+from zoo.pixels import to_uint8  # noqa: E402
 
 
 def image_grid(images, columns=None):

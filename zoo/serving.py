@@ -21,7 +21,7 @@ Beside the model, `assets.extra/tf_serving_warmup_requests` holds one request pe
 `write_models_config` writes the `models.config` that serves every model of an export folder
 from one server.
 
-    python -m zoo.export --run runs/demo --out exports/     (zoo/export.py is that command)
+    python -m zoo.export_cli --run runs/demo --out exports/     (zoo/export_cli.py is that command)
 """
 
 import logging
@@ -37,10 +37,6 @@ from zoo.errors import ZooError
 
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 MODELS_CONFIG = "models.config"
-
-
-def output_key(gan):
-    return "images" if len(gan.sample_shape) == 3 else "samples"
 
 
 def next_version(model_base):
@@ -65,7 +61,7 @@ def export(gan, export_dir, name=None, version=None):
     if os.path.exists(target):
         raise ZooError(f"{target} exists and versions are never overwritten; pick another version")
 
-    key = output_key(gan)
+    key = gan.served_output_name
 
     def serve(inputs):  # float32 out whatever the compute dtype (mixed precision)
         return {key: tf.cast(gan.generator(inputs, training=False), tf.float32)}

@@ -115,6 +115,11 @@ class GenerativeModel(keras.Model):
         return tuple(self.generator.output.shape[1:])
 
     @property
+    def served_output_name(self):
+        """The key of the exports' output: "images", or "samples" for points."""
+        return "images" if len(self.sample_shape) == 3 else "samples"
+
+    @property
     def minibatches_per_step(self):
         """How many minibatches of the training batch size one train step takes (fit hands it
         them as one batch): one here; a GAN's discriminator takes d_steps."""

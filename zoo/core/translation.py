@@ -24,9 +24,8 @@ from zoo import losses, replicas
 from zoo.core.base import BaseGAN
 from zoo.remedies import ALL_REMEDIES
 from zoo.core.generative import with_averaged_generator
-from zoo.data.images import to_unit_range
 from zoo.errors import ZooError
-from zoo.plotting import to_uint8
+from zoo.pixels import to_uint8, to_uint8_tensor, to_unit_range
 
 DIRECTIONS = ("a2b", "b2a")
 # BaseGAN's settings that a model without noise does not take.
@@ -196,7 +195,7 @@ class TranslationGAN(BaseGAN):
         if images.ndim != 4 or images.shape[1:] != self.image_shape:
             raise ZooError(f"{self.registered_name} translates images of shape (N, "
                            f"{', '.join(map(str, self.image_shape))}), got {images.shape}")
-        x = images.astype(np.float32) / 127.5 - 1.0 if as_uint8 else images.astype(np.float32)
+        x = to_unit_range(images).numpy() if as_uint8 else images.astype(np.float32)
         network = translators[direction]
         out = np.concatenate([network(x[i:i + batch_size], training=False).numpy()
                               for i in range(0, len(x), batch_size)])
@@ -247,7 +246,3 @@ def _translation_endpoints(network):
         return {"images": to_uint8_tensor(translated)}
 
     return as_float, as_uint8
-
-
-def to_uint8_tensor(images):
-    return tf.cast(tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0, 255), tf.uint8)

@@ -22,6 +22,7 @@ import tensorflow_datasets as tfds
 from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
 
 from zoo.errors import ZooError
+from zoo.pixels import to_unit_range
 from zoo.registry import DatasetSpec, register_dataset
 
 CACHE_LIMIT_BYTES = 2 << 30  # cache a prepared split in memory when its uint8 pixels fit
@@ -113,11 +114,6 @@ def _resize_uint8(image, size):
     """Area resize to size x size, kept uint8 so that the result can be cached compactly."""
     image = tf.image.resize(image, (size, size), method="area", antialias=True)
     return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
-
-
-def to_unit_range(image):
-    """uint8 [0, 255] -> float32 [-1, 1], the range of the generators' tanh."""
-    return tf.cast(image, tf.float32) / 127.5 - 1.0
 
 
 def tfds_image_loader(tfds_name, native_size, has_labels, crop_fraction=None):

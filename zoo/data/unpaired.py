@@ -19,8 +19,9 @@ import os
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from zoo.data.images import _env_dir, _reachable, to_unit_range
+from zoo.data.images import _env_dir, _reachable
 from zoo.errors import ZooError
+from zoo.pixels import to_unit_range
 from zoo.registry import DatasetSpec, register_dataset
 
 NATIVE_SIDE = 256

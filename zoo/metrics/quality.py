@@ -1,11 +1,9 @@
-"""Sample quality of image generators, and the callback that logs any quality figure in training.
+"""Sample quality of image generators.
 
 - `ClassifierQuality`: classifier FID and KID, precision/recall and class statistics of
   generated digits against a real split, on the zoo's classifier (zoo.metrics.classifier).
 - `inception_features`: Inception-v3 pool features for the standard FID on RGB images.
 - `evaluator_for(dataset, ...)`: what measures a generator for a dataset, if anything does.
-- `SampleQuality`: a keras callback that generates samples every few epochs and adds the
-  figures to the epoch's logs (so TensorBoard and history.json get them).
 """
 
 import logging
@@ -15,7 +13,6 @@ import keras
 import numpy as np
 
 from zoo.errors import ZooError
-from zoo.recovery import diverged
 from zoo.metrics.classifier import SHIPPED, classify, load_classifier
 from zoo.metrics.distances import frechet_distance, kernel_distance, precision_recall
 from zoo.metrics.modes import class_statistics
@@ -137,24 +134,3 @@ def inception_features(model, images, batch_size=50):
         # Inception's own preprocessing maps pixels to [-1, 1], the zoo's range already.
         features.append(model(batch, training=False).numpy())
     return np.concatenate(features).astype(np.float64)
-
-
-def _scalars(figures):
-    return {key: float(value) for key, value in figures.items()
-            if isinstance(value, (int, float, np.floating, np.integer))}
-
-
-class SampleQuality(keras.callbacks.Callback):
-    """Every `every` epochs, generate `num_samples` from a fixed seed, measure them with
-    `evaluate` and add the scalar figures to the epoch's logs as `quality/<name>`. Place it
-    before the callbacks that read the logs (TensorBoard, history)."""
-
-    def __init__(self, evaluate, num_samples, every=1, seed=0):
-        super().__init__()
-        self.evaluate, self.num_samples, self.every, self.seed = evaluate, num_samples, every, seed
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is None or (epoch + 1) % self.every or diverged(self.model):
-            return  # not this epoch, or one that diverged (its samples are NaN)
-        figures = self.evaluate(self.model.generate(self.num_samples, seed=self.seed))
-        logs.update({f"quality/{key}": value for key, value in _scalars(figures).items()})

@@ -29,7 +29,6 @@ from zoo.core import GenerativeModel
 from zoo.core.generative import sampling_seed, with_averaged_generator
 from zoo.checks import check_positive_int, check_switch
 from zoo.errors import ZooError
-from zoo.serving import output_key
 from zoo.registry import Preset, register_model, register_preset
 
 
@@ -268,7 +267,7 @@ class RBM(GenerativeModel):
         def by_seeds(seeds):
             images = tf.map_fn(lambda s: self.gibbs_chain(1, s, self.gibbs_steps)[0],
                                tf.cast(seeds, tf.int64), fn_output_signature=tf.float32)
-            return {output_key(self): images}
+            return {self.served_output_name: images}
 
         signature = [tf.TensorSpec([None], tf.int64, name="seeds")]
         return {"serving_default": (by_seeds, signature), "seeds": (by_seeds, signature)}

@@ -1,13 +1,13 @@
 """Export a trained run or a preset for TF Serving, from the shell.
 
-    python -m zoo.export --run runs/demo --out exports/
-    python -m zoo.export --preset dcgan_mnist --out exports/
+    python -m zoo.export_cli --run runs/demo --out exports/
+    python -m zoo.export_cli --preset dcgan_mnist --out exports/
 
 Prints the versioned path written, and (re)writes `<out>/models.config`, TF Serving's
 --model_config_file for every model under `<out>` (`--config_base_path=/models` writes the
-paths as a docker container sees the folder mounted there). In Python, call `zoo.export(gan, "exports/")`, which is
-`zoo.serving.export`: this module is only the command line, and importing it would replace
-the function `zoo.export` with the module.
+paths as a docker container sees the folder mounted there). In Python, call
+`zoo.export(gan, "exports/")`, which is `zoo.serving.export`: this module is only the
+command line (named so that no module zoo.export shadows that function).
 """
 
 import os
