@@ -9,7 +9,7 @@ import tensorflow as tf
 
 import zoo
 from tiny import TINY_CONFIGS, tiny_batch, trained_networks
-from zoo.core.base import BaseGAN
+from zoo.core.adversarial import BaseGAN
 from zoo.errors import ZooError
 
 GANS = [name for name in zoo.list_models() if issubclass(zoo.get_model_class(name), BaseGAN)]

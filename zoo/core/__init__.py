@@ -1,4 +1,4 @@
-from zoo.core.base import BaseGAN
+from zoo.core.adversarial import BaseGAN
 from zoo.core.generative import GenerativeModel
 from zoo.core.conditional import ConditionalGAN
 from zoo.core.standard import StandardGAN

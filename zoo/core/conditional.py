@@ -17,7 +17,7 @@ overrides.
 import numpy as np
 import tensorflow as tf
 
-from zoo.core.base import batch_size_of
+from zoo.core.adversarial import batch_size_of
 from zoo.remedies import ALL_REMEDIES
 from zoo.core.standard import StandardGAN
 from zoo.errors import ZooError

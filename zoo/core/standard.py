@@ -6,7 +6,7 @@ with ReLU layers and batch norm, D with maxout layers. Images get the DCGAN netw
 holds only its objective and its presets, and every remedy reaches every variant.
 """
 
-from zoo.core.base import BaseGAN
+from zoo.core.adversarial import BaseGAN
 from zoo.errors import ZooError
 from zoo.networks import (dcgan_discriminator, dcgan_generator, dcgan_geometry, mlp_discriminator,
                           mlp_generator)

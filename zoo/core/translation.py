@@ -21,7 +21,7 @@ import tensorflow as tf
 import keras
 
 from zoo import losses, replicas
-from zoo.core.base import BaseGAN
+from zoo.core.adversarial import BaseGAN
 from zoo.remedies import ALL_REMEDIES
 from zoo.core.generative import with_averaged_generator
 from zoo.errors import ZooError
@@ -29,7 +29,7 @@ from zoo.pixels import to_uint8, to_uint8_tensor, to_unit_range
 
 DIRECTIONS = ("a2b", "b2a")
 # BaseGAN's settings that a model without noise does not take.
-NO_MEANING = ("latent_dim", "latent_distribution")
+NOISE_SETTINGS = ("latent_dim", "latent_distribution")
 # A generated batch: both translations, beside the real images they came from.
 Translations = collections.namedtuple("Translations", ["fake_a", "fake_b", "real_a", "real_b"])
 
@@ -92,7 +92,7 @@ class TranslationGAN(BaseGAN):
     remedies_refused_because = "a translation model judges single images and unrolls no discriminator"
 
     def __init__(self, image_shape=(256, 256, 3), pool_size=50, **kwargs):
-        for unused in NO_MEANING:
+        for unused in NOISE_SETTINGS:
             if unused in kwargs:
                 raise ZooError(f"{unused} has no meaning for a translation model: drop it")
         self.image_shape = tuple(image_shape)
@@ -136,7 +136,7 @@ class TranslationGAN(BaseGAN):
 
     def get_config(self):
         config = super().get_config()
-        for unused in NO_MEANING:
+        for unused in NOISE_SETTINGS:
             config.pop(unused)
         return {**config, "image_shape": self.image_shape, "pool_size": self.pool_size}
 

@@ -24,7 +24,7 @@ import keras
 
 from zoo import losses
 from zoo.checks import check_choice
-from zoo.core.base import BaseGAN
+from zoo.core.adversarial import BaseGAN
 from zoo.core.translation import TranslationGAN
 from zoo.errors import ZooError
 from zoo.networks import dcgan_discriminator, dcgan_generator

@@ -16,7 +16,7 @@ from zoo import losses
 from zoo.core import StandardGAN
 from zoo.errors import ZooError
 from zoo.networks import autoencoder, dcgan_generator, mlp_generator
-from zoo.presets import MIXTURE_NETWORKS, register_mixture_presets
+from zoo.mixture_presets import MIXTURE_NETWORKS, register_mixture_presets
 from zoo.registry import Preset, register_model, register_preset
 from zoo.remedies import ALL_REMEDIES
 
@@ -25,7 +25,7 @@ PAPER = "Zhao et al. 2017, arXiv:1609.03126"
 
 @register_model("ebgan")
 class EBGAN(StandardGAN):
-    own_loss = "energy"
+    custom_loss = "energy"
     remedies = ALL_REMEDIES - {"label_smoothing"}
     remedies_refused_because = "the energy loss has no targets to smooth"
 

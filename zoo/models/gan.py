@@ -11,7 +11,7 @@ log(1 - D(G(z))) and the non-saturating -log D(G(z)) that the paper recommends i
 
 from zoo.core import BaseGAN
 from zoo.networks import mlp_discriminator, mlp_generator
-from zoo.presets import MIXTURE_NETWORKS, MIXTURE_REMEDIES, register_mixture_presets
+from zoo.mixture_presets import MIXTURE_NETWORKS, MIXTURE_REMEDIES, register_mixture_presets
 from zoo.registry import Preset, register_model, register_preset
 
 

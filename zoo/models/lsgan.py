@@ -7,7 +7,7 @@ minimises a Pearson chi^2 divergence. The paper trains with Adam(2e-4, beta_1=0.
 """
 
 from zoo.core import StandardGAN
-from zoo.presets import MIXTURE_NETWORKS, register_mixture_presets
+from zoo.mixture_presets import MIXTURE_NETWORKS, register_mixture_presets
 from zoo.registry import Preset, register_model, register_preset
 
 PAPER = "Mao et al. 2017, arXiv:1611.04076"

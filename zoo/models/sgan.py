@@ -22,7 +22,7 @@ import tensorflow as tf
 from keras import layers
 
 from zoo import replicas
-from zoo.core.base import BaseGAN
+from zoo.core.adversarial import BaseGAN
 from zoo.remedies import ALL_REMEDIES
 from zoo.errors import ZooError
 from zoo.networks import mlp_generator

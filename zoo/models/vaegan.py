@@ -37,7 +37,7 @@ class VAEGAN(EncodingMixin, StandardGAN):
     """Args (beyond StandardGAN's, images only): feature_weight (gamma, the decoder's weight
     of the feature reconstruction against its adversarial loss)."""
 
-    losses_per_network = True
+    generator_loss_by_network = True
     remedies = ENCODING_REMEDIES
     remedies_refused_because = "its discriminator also measures reconstructions"
 

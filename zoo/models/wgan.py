@@ -8,7 +8,7 @@ minibatches of 64. Its loss keeps giving G useful gradients when the critic wins
 """
 
 from zoo.core import StandardGAN
-from zoo.presets import MIXTURE_NETWORKS, register_mixture_presets
+from zoo.mixture_presets import MIXTURE_NETWORKS, register_mixture_presets
 from zoo.registry import Preset, register_model, register_preset
 
 PAPER = "Arjovsky et al. 2017, arXiv:1701.07875"

@@ -9,7 +9,7 @@ example, and batch norm couples the examples): layer norm in its place.
 """
 
 from zoo.core import StandardGAN
-from zoo.presets import MIXTURE_NETWORKS, register_mixture_presets
+from zoo.mixture_presets import MIXTURE_NETWORKS, register_mixture_presets
 from zoo.registry import Preset, register_model, register_preset
 
 PAPER = "Gulrajani et al. 2017, arXiv:1704.00028"

@@ -68,12 +68,12 @@ class BaseGAN(GenerativeModel):
       clip_value: clip D's weights into [-c, c] after each update (WGAN).
     """
 
-    own_loss = None  # the name of an objective a variant implements itself (EBGAN's "energy")
+    custom_loss = None  # the name of an objective a variant implements itself (EBGAN's "energy")
     remedies = ALL_REMEDIES  # the rows of zoo.remedies this variant supports
     remedies_refused_because = None  # why it refuses the others, for the error
     optimizer_names = ("d_optimizer", "g_optimizer")
     # True where generator_loss returns one loss per generator-side network.
-    losses_per_network = False
+    generator_loss_by_network = False
 
     def __init__(self, latent_dim=100, latent_distribution="normal", d_steps=1,
                  loss="non_saturating", noise_seed=None, updates="alternating", name=None,
@@ -90,7 +90,7 @@ class BaseGAN(GenerativeModel):
         if updates == "simultaneous" and self.unrolled_steps:
             raise ZooError("unrolled_steps looks ahead from D's update, which simultaneous updates "
                            "do not take first: use updates='alternating' or drop unrolled_steps")
-        self.adversarial_loss = None if loss == self.own_loss else losses.get_adversarial_loss(loss)
+        self.adversarial_loss = None if loss == self.custom_loss else losses.get_adversarial_loss(loss)
         if self.label_smoothing and not (self.adversarial_loss and self.adversarial_loss.smoothable):
             raise ZooError(f"label_smoothing applies to targets, and the {loss} loss has none: "
                            "drop --label_smoothing")
@@ -230,7 +230,7 @@ class BaseGAN(GenerativeModel):
     def generator_loss(self, fake):
         """Per-example generator loss on generated examples (gradients flow into G). A model
         whose generator-side networks minimise different objectives (VAE-GAN's encoder and
-        decoder) sets `losses_per_network` and returns {network name: per-example loss}."""
+        decoder) sets `generator_loss_by_network` and returns {network name: per-example loss}."""
         return self.adversarial_loss.generator(self.discriminate(fake))
 
     # ----------------------------------------------------------------- training
@@ -288,7 +288,7 @@ class BaseGAN(GenerativeModel):
     def _generator_objective(self, objective):
         """{network name or None: per-example loss} and the same, averaged and scaled."""
         # {network name: its loss}; one objective (None) trains every generator-side network.
-        by_network = objective if self.losses_per_network else {None: objective}
+        by_network = objective if self.generator_loss_by_network else {None: objective}
         return by_network, {name: self.g_optimizer.scale_loss(tf.nn.compute_average_loss(loss))
                             for name, loss in by_network.items()}
 
@@ -310,7 +310,7 @@ class BaseGAN(GenerativeModel):
     def _simultaneous_updates(self, real):
         """Both losses from D as it stands, D's pass over the fakes shared between them; both
         gradients are taken before either network changes."""
-        with tf.GradientTape(persistent=self.losses_per_network) as g_tape, \
+        with tf.GradientTape(persistent=self.generator_loss_by_network) as g_tape, \
                 tf.GradientTape() as d_tape, self.sharing_scores():
             fake = self.fake_batch(real)
             d_per_example, d_scaled = self._discriminator_objective(real, fake)
@@ -339,7 +339,7 @@ class BaseGAN(GenerativeModel):
         # it (without gradients into G), then the tape resumes for G's loss under the
         # updated discriminator. Alternating updates at the cost of one forward pass.
         last = minibatches[-1]
-        with tf.GradientTape(persistent=self.losses_per_network) as g_tape:
+        with tf.GradientTape(persistent=self.generator_loss_by_network) as g_tape:
             fake = self.fake_batch(last)
         self._discriminator_update(last, tf.nest.map_structure(tf.stop_gradient, fake))
         with g_tape:
