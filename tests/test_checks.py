@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from zoo.checks import (check_choice, check_fraction, check_positive_int, check_positive_or_none,
-                        check_switch, check_weight)
+from zoo.checks import (check_choice, check_fraction, check_positive, check_positive_int,
+                        check_positive_or_none, check_switch, check_weight)
 from zoo.errors import ZooError
 
 ACCEPTED = [
@@ -14,6 +14,7 @@ ACCEPTED = [
     (check_weight, 0, 0.0, float),
     (check_weight, np.float32(2.5), 2.5, float),
     (check_fraction, 0.9, 0.9, float),
+    (check_positive, 2e-4, 2e-4, float),
     (check_positive_or_none, None, None, type(None)),
     (check_positive_or_none, 1, 1.0, float),
 ]
@@ -36,6 +37,8 @@ REFUSED = [
     (check_weight, False, "option must be a number >= 0"),
     (check_fraction, 1.0, r"option must be in \[0, 1\), got 1.0"),
     (check_fraction, "0.5", r"option must be in \[0, 1\), got '0.5'"),
+    (check_positive, float("inf"), "option must be a positive number, got inf"),
+    (check_positive, None, "option must be a positive number, got None"),
     (check_positive_or_none, 0, "option must be a positive number or None, got 0"),
     (check_positive_or_none, float("nan"), "option must be a positive number or None"),
 ]

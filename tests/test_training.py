@@ -44,6 +44,27 @@ def test_resume_continues_the_optimizers_and_the_history(tmp_path):
     assert zoo.load(run).name == "gan_1d_gaussian_1d"  # so `python -m zoo.export_cli --run` names it so
 
 
+def test_a_resume_trains_at_the_learning_rates_it_is_given_and_says_so(tmp_path):
+    run = str(tmp_path / "run")
+    ring = dict(model="gan", dataset="ring8", steps_per_epoch=2, steps_per_execution=1,
+                batch_size=32, seed=0, verbose=0, output_dir=run)  # constant rates (the toy's preset decays them)
+    training.train(**ring, epochs=1, g_lr=1e-3, d_lr=1e-3)
+    with mock.patch("zoo.callbacks.logging.warning") as warning:
+        resumed, _ = training.train(**ring, epochs=2, g_lr=5e-4, d_lr=1e-3, resume=True)
+    assert float(resumed.g_optimizer.learning_rate) == pytest.approx(5e-4, rel=1e-6)
+    assert float(resumed.d_optimizer.learning_rate) == pytest.approx(1e-3, rel=1e-6)
+    said = [call.args[0] % call.args[1:] for call in warning.call_args_list
+            if "learning rate" in call.args[0]]
+    assert said == ["g_optimizer: the checkpoint trained at a learning rate of 0.001; training "
+                    "on at 0.0005 as given"]
+
+
+@pytest.mark.parametrize("rate", [float("inf"), float("nan"), 0.0, -1e-4])
+def test_learning_rates_must_be_finite_and_positive(rate):
+    with pytest.raises(zoo.ZooError, match="g_lr must be a positive number, got"):
+        training.resolve(**{k: v for k, v in TOY.items() if k in ("model", "dataset")}, g_lr=rate)
+
+
 @pytest.mark.parametrize("eval_samples, measured", [(0, None), (300, 300)])
 def test_eval_samples_sets_how_many_samples_the_run_measures(eval_samples, measured, tmp_path):
     from zoo.metrics import quality

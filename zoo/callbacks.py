@@ -6,11 +6,13 @@ that the divergence guard (zoo.recovery.DivergenceGuard, first in the list) reje
 written by none of them: each asks `recovery.diverged(model)` first.
 """
 
+import math
 import os
 import time
 
 import keras
 import numpy as np
+from absl import logging
 
 from zoo import recovery
 from zoo.plotting import save_samples
@@ -39,6 +41,32 @@ class SampleQuality(keras.callbacks.Callback):
             return  # not this epoch, or one that diverged (its samples are NaN)
         figures = self.evaluate(self.model.generate(self.num_samples, seed=self.seed))
         logs.update({f"quality/{key}": value for key, value in _scalars(figures).items()})
+
+
+class GivenLearningRates(keras.callbacks.Callback):
+    """Trains at the learning rates the run was given. A resumed run's checkpoint brings back
+    the constant rates it trained at: when the first epoch begins (after the restore), those
+    that differ are replaced, with a warning that says so. Once per run: a rollback's lowered
+    rates come later. A rate that follows a schedule is rebuilt from the settings already."""
+
+    def __init__(self, rates):
+        super().__init__()
+        self.rates = dict(rates)  # {optimizer attribute: rate}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        rates, self.rates = self.rates, {}
+        for name, rate in rates.items():
+            optimizer = getattr(self.model, name)
+            inner = getattr(optimizer, "inner_optimizer", optimizer)  # a LossScaleOptimizer's own
+            restored = float(inner.learning_rate)
+            if math.isclose(restored, rate, rel_tol=1e-6):
+                continue
+            try:
+                inner.learning_rate = rate
+            except TypeError:  # keras refuses to set the rate of a schedule
+                continue
+            logging.warning("%s: the checkpoint trained at a learning rate of %g; training on at "
+                            "%g as given", name, restored, rate)
 
 
 class EpochHistory(keras.callbacks.Callback):
@@ -106,8 +134,8 @@ class SampleGrid(keras.callbacks.Callback):
                      title=f"epoch {epoch + 1}", columns=columns)
 
 
-def run_callbacks(output_dir, settings, restored_epoch, checkpoint, evaluate, eval_samples,
-                  grid_samples, extra=()):
+def run_callbacks(output_dir, settings, learning_rates, restored_epoch, checkpoint, evaluate,
+                  eval_samples, grid_samples, extra=()):
     """(callbacks, history) of a run, the caller's `extra` first.
 
     The quality measurement comes first of the run's own, so that the history, TensorBoard
@@ -117,6 +145,7 @@ def run_callbacks(output_dir, settings, restored_epoch, checkpoint, evaluate, ev
     measures = evaluate is not None and settings.eval_every
     callbacks = [
         *extra,
+        GivenLearningRates(learning_rates),
         *([SampleQuality(evaluate, eval_samples, settings.eval_every, QUALITY_SEED)] if measures else []),
         *([TimeBudget(settings.time_budget)] if settings.time_budget else []),
         history,

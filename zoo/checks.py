@@ -37,6 +37,13 @@ def check_fraction(name, value):
     return float(value)
 
 
+def check_positive(name, value):
+    """A finite number > 0 (a learning rate, a scale)."""
+    if not _is_number(value) or not 0 < value < float("inf"):
+        raise ZooError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
 def check_positive_or_none(name, value):
     if value is None:
         return None

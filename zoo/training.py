@@ -21,7 +21,7 @@ from absl import logging
 
 from zoo import recovery, run_folder
 from zoo.callbacks import QUALITY_SEED, run_callbacks
-from zoo.checks import check_choice, check_fraction, check_positive_int
+from zoo.checks import check_choice, check_fraction, check_positive, check_positive_int
 from zoo.data import DataSource, first_test_pairs, training_batches
 from zoo.errors import ZooError
 from zoo.metrics.quality import evaluator_for
@@ -63,8 +63,7 @@ class TrainSettings:
             if getattr(self, key) is not None:
                 check_positive_int(key, getattr(self, key))
         for key in ("g_lr", "d_lr"):
-            if not getattr(self, key) > 0:
-                raise ZooError(f"{key} must be positive, got {getattr(self, key)!r}")
+            check_positive(key, getattr(self, key))
         for key in ("beta_1", "beta_2"):
             check_fraction(key, getattr(self, key))
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -288,8 +287,9 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
     eval_samples = spec.eval_samples if plan.settings.eval_samples is None else plan.settings.eval_samples
     evaluate = (evaluator_for(plan.dataset, gan.sample_shape, data_dir=data_dir,
                               manual_dir=manual_dir) if eval_samples else None)
-    fit_callbacks, history = run_callbacks(output_dir, plan.settings, restored_epoch, checkpoint,
-                                            evaluate, eval_samples, spec.grid_samples, callbacks)
+    fit_callbacks, history = run_callbacks(
+        output_dir, plan.settings, _learning_rates(gan, plan.settings), restored_epoch,
+        checkpoint, evaluate, eval_samples, spec.grid_samples, callbacks)
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
     with recovery.disk_errors(checkpoint.backup_dir):
@@ -336,7 +336,7 @@ def _build(plan, strategy, source, mixed_precision, jit_compile):
         if steps < 1 and settings.lr_decay:
             raise ZooError(f"the length of {plan.dataset} is unknown, so the learning-rate decay "
                            "has no end: pass --steps_per_epoch")
-        learning_rates = {"g_optimizer": settings.g_lr, "d_optimizer": settings.d_lr}
+        learning_rates = _learning_rates(gan, settings)
         optimizers = {name: make_optimizer(learning_rates[name], settings,
                                            steps * settings.epochs * gan.updates_per_step(name),
                                            loss_scaling=mixed_precision == "float16")
@@ -344,6 +344,12 @@ def _build(plan, strategy, source, mixed_precision, jit_compile):
         gan.compile(**optimizers, jit_compile=jit_compile,
                     steps_per_execution=settings.steps_per_execution)
     return gan, train_data
+
+
+def _learning_rates(gan, settings):
+    """{optimizer attribute: its learning rate}: "g_optimizer" takes g_lr, "d_optimizer" d_lr."""
+    given = {"g_optimizer": settings.g_lr, "d_optimizer": settings.d_lr}
+    return {name: given[name] for name in gan.optimizer_names}
 
 
 def _restore(gan, output_dir, settings, resume):
