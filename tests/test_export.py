@@ -246,3 +246,45 @@ def test_models_config_lists_every_exported_model(tmp_path):
                        ("tiny_gan_1d", "/models/tiny_gan_1d", "tensorflow")]
     with pytest.raises(zoo.ZooError, match="holds no exported model"):
         zoo.serving.write_models_config(str(tmp_path / "not_a_model"))
+
+
+BAD_NAMES = ["..", "../x", "../../x", "a/b", "", ".hidden", 'a"b', "a\nb", "x" * 101, 123]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_a_name_that_is_no_safe_folder_name_is_refused_by_create_and_export(name, tmp_path):
+    with pytest.raises(zoo.ZooError, match="name must be 1 to 100 letters"):
+        zoo.create("gan_1d", name=name, **TINY_CONFIGS["gan_1d"])
+    gan = zoo.create("gan_1d", **TINY_CONFIGS["gan_1d"])
+    with pytest.raises(zoo.ZooError, match="name must be 1 to 100 letters"):
+        zoo.export(gan, str(tmp_path / "out"), name=name)
+    assert os.listdir(tmp_path) == []
+
+
+def test_the_command_line_refuses_a_name_that_climbs_out_of_its_folder(tmp_path):
+    gan = zoo.create("gan_1d", **TINY_CONFIGS["gan_1d"])
+    model_dir = zoo.save(gan, tmp_path / "model")
+    before = sorted(os.listdir(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "zoo.export_cli", f"--run={model_dir}",
+                           f"--out={tmp_path / 'a' / 'out'}", "--name=../../x"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("error: name must be 1 to 100 letters")
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_models_config_parses_as_tf_servings_proto_whatever_the_folder_holds(tmp_path):
+    from google.protobuf import text_format
+    from tensorflow_serving.config import model_server_config_pb2
+
+    from zoo.serving import write_models_config
+
+    export_dir = tmp_path / 'quote"d'
+    for model in ("m1", 'evil"\n  config {', "m2"):
+        os.makedirs(export_dir / model / "1")
+    with open(write_models_config(str(export_dir))) as f:
+        config = text_format.Parse(f.read(), model_server_config_pb2.ModelServerConfig())
+    listed = config.model_config_list.config
+    assert [entry.name for entry in listed] == ["m1", "m2"]  # a folder no export names is left out
+    assert [entry.base_path for entry in listed] == [f"{export_dir}/m1", f"{export_dir}/m2"]
+

@@ -36,6 +36,15 @@ def test_duplicate_names_are_refused():
     assert zoo.get_model_class("dcgan").__name__ == "DCGAN"
 
 
+@pytest.mark.parametrize("name", ["../evil", "", 'a"b', None])
+def test_a_name_that_is_no_safe_folder_name_is_not_registered(name):
+    with pytest.raises(zoo.ZooError, match="a model's name must be 1 to 100 letters"):
+        zoo.register_model(name)(type("Evil", (), {}))
+    with pytest.raises(zoo.ZooError, match="a preset's name must be 1 to 100 letters"):
+        zoo.register_preset(Preset(name=name, model="dcgan", dataset="mnist"))
+    assert name not in zoo.list_models() and name not in zoo.list_presets()
+
+
 @pytest.mark.parametrize("lookup, name, suggestion", [
     (zoo.create, "dcgna", "dcgan"),
     (zoo.get_preset, "dcgan_mnsit", "dcgan_mnist"),

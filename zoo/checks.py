@@ -1,6 +1,8 @@
 """Checks of option values: each returns the value in its plain Python type or raises one
 ZooError line that names the option, says what it takes and shows what it got."""
 
+import re
+
 import numpy as np
 
 from zoo.errors import ZooError
@@ -50,6 +52,19 @@ def check_positive_or_none(name, value):
     if not _is_number(value) or not 0 < value < float("inf"):
         raise ZooError(f"{name} must be a positive number or None, got {value!r}")
     return float(value)
+
+
+# A model's name becomes a folder of an export and an entry of TF Serving's models.config.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+def check_name(option, value):
+    """A name that is safe as one folder and as a config line: letters, digits, '_', '-' and
+    '.', starting with a letter or digit, no '..', at most 100 characters."""
+    if not isinstance(value, str) or not _SAFE_NAME.fullmatch(value) or ".." in value:
+        raise ZooError(f"{option} must be 1 to 100 letters, digits, '_', '-' or '.', starting "
+                       f"with a letter or digit and without '..' (it names a folder), got {value!r}")
+    return value
 
 
 def check_choice(name, value, choices):

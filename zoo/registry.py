@@ -10,6 +10,7 @@ import difflib
 import fnmatch
 from typing import Any, Callable, Dict, Optional
 
+from zoo.checks import check_name
 from zoo.errors import ZooError
 
 _MODELS: Dict[str, type] = {}
@@ -71,8 +72,7 @@ def _unknown(kind: str, name: str, known) -> ZooError:
 
 
 def _refuse_duplicate(kind: str, name: str, table: dict) -> None:
-    if not isinstance(name, str) or not name:
-        raise ZooError(f"a {kind} name must be a non-empty string, got {name!r}")
+    check_name(f"a {kind}'s name", name)  # it becomes a run's name, and so a folder
     if name in table:
         raise ZooError(f"{kind} {name!r} is already registered; pick another name")
 

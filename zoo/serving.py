@@ -32,7 +32,9 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 import keras
+from google.protobuf import text_encoding
 
+from zoo.checks import check_name
 from zoo.errors import ZooError
 
 WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
@@ -46,7 +48,7 @@ def next_version(model_base):
 
 def export(gan, export_dir, name=None, version=None):
     """Write the generator's SavedModel and return its versioned path."""
-    name = name or gan.name
+    name = check_name("name", gan.name if name is None else name)
     model_base = os.path.join(os.path.abspath(export_dir), name)
     for folder in (os.path.abspath(export_dir), model_base):
         if os.path.exists(folder) and not os.path.isdir(folder):
@@ -145,14 +147,29 @@ def write_models_config(export_dir, base_path=None):
     the server sees the folder elsewhere, e.g. /models in docker). Returns its path."""
     export_dir = os.path.abspath(export_dir)
     models = sorted(entry for entry in os.listdir(export_dir)
-                    if os.path.isdir(os.path.join(export_dir, entry))
+                    if os.path.isdir(os.path.join(export_dir, entry)) and _is_name(entry)
                     and any(v.isdigit() for v in os.listdir(os.path.join(export_dir, entry))))
     if not models:
         raise ZooError(f"{export_dir} holds no exported model (<name>/<version>/): export one first")
     root = (base_path or export_dir).rstrip("/")
-    entries = "".join(f'  config {{\n    name: "{model}"\n    base_path: "{root}/{model}"\n'
+    # Strings escaped as protobuf's text format reads them (a path may hold quotes).
+    entries = "".join(f'  config {{\n    name: "{_quoted(model)}"\n'
+                      f'    base_path: "{_quoted(root + "/" + model)}"\n'
                       f'    model_platform: "tensorflow"\n  }}\n' for model in models)
     path = os.path.join(export_dir, MODELS_CONFIG)
     with open(path, "w") as f:
         f.write("model_config_list {\n" + entries + "}\n")
     return path
+
+
+def _is_name(entry):
+    """Whether a folder of an export directory has a name zoo.export could have written."""
+    try:
+        check_name("name", entry)
+    except ZooError:
+        return False
+    return True
+
+
+def _quoted(text):
+    return text_encoding.CEscape(text, as_utf8=True)

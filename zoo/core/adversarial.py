@@ -103,7 +103,8 @@ class BaseGAN(GenerativeModel):
         # The networks are built here (GenerativeModel builds the generator), after the
         # settings their builders read.
         super().__init__(latent_dim=latent_dim, latent_distribution=latent_distribution,
-                         noise_seed=noise_seed, name=name or self.registered_name or "gan", **kwargs)
+                         noise_seed=noise_seed,
+                         name=(self.registered_name or "gan") if name is None else name, **kwargs)
         self.discriminator = self.build_discriminator()
         if self.clip_value is not None:
             # A keras constraint: the optimizer applies it right after each update.

@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-from zoo.checks import check_choice, check_positive_int
+from zoo.checks import check_choice, check_name, check_positive_int
 from zoo.core.averaging import GeneratorAverage, check_ema_decay
 from zoo.errors import ZooError
 
@@ -77,7 +77,8 @@ class GenerativeModel(keras.Model):
 
     def __init__(self, latent_dim=100, latent_distribution="normal", noise_seed=None,
                  ema_decay=0.0, name=None, **kwargs):
-        super().__init__(name=name or self.registered_name or "model", **kwargs)
+        default_name = self.registered_name or "model"
+        super().__init__(name=check_name("name", default_name if name is None else name), **kwargs)
         check_positive_int("latent_dim", latent_dim)
         check_choice("latent_distribution", latent_distribution, LATENT_DISTRIBUTIONS)
         self.ema_decay = check_ema_decay(ema_decay)
