@@ -58,7 +58,7 @@ class GivenLearningRates(keras.callbacks.Callback):
         for name, rate in rates.items():
             optimizer = getattr(self.model, name)
             inner = getattr(optimizer, "inner_optimizer", optimizer)  # a LossScaleOptimizer's own
-            restored = float(inner.learning_rate)
+            restored = float(keras.ops.convert_to_numpy(inner.learning_rate))  # a replicated variable too
             if math.isclose(restored, rate, rel_tol=1e-6):
                 continue
             try:
