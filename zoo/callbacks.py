@@ -57,13 +57,9 @@ class GivenLearningRates(keras.callbacks.Callback):
         rates, self.rates = self.rates, {}
         for name, rate in rates.items():
             optimizer = getattr(self.model, name)
-            inner = getattr(optimizer, "inner_optimizer", optimizer)  # a LossScaleOptimizer's own
-            restored = float(keras.ops.convert_to_numpy(inner.learning_rate))  # a replicated variable too
-            if math.isclose(restored, rate, rel_tol=1e-6):
-                continue
-            try:
-                inner.learning_rate = rate
-            except TypeError:  # keras refuses to set the rate of a schedule
+            restored = recovery.learning_rate_of(optimizer)
+            if math.isclose(restored, rate, rel_tol=1e-6) or not recovery.set_learning_rate(
+                    optimizer, rate):
                 continue
             logging.warning("%s: the checkpoint trained at a learning rate of %g; training on at "
                             "%g as given", name, restored, rate)

@@ -222,14 +222,25 @@ class DivergenceGuard(keras.callbacks.Callback):
         self.model.diverged = self.model.stop_training = True
 
 
-def scale_learning_rate(optimizer, factor):
-    """Multiply an optimizer's constant learning rate by `factor`; False for a schedule."""
+def learning_rate_of(optimizer):
+    """An optimizer's current learning rate (a replicated variable's too), as a float."""
     inner = getattr(optimizer, "inner_optimizer", optimizer)  # a LossScaleOptimizer's own
+    return float(keras.ops.convert_to_numpy(inner.learning_rate))
+
+
+def set_learning_rate(optimizer, rate):
+    """Set an optimizer's constant learning rate; False (nothing set) for a schedule."""
+    inner = getattr(optimizer, "inner_optimizer", optimizer)
     try:
-        inner.learning_rate = float(inner.learning_rate) * factor
+        inner.learning_rate = rate
     except TypeError:  # keras refuses to set the rate of a schedule
         return False
     return True
+
+
+def scale_learning_rate(optimizer, factor):
+    """Multiply an optimizer's constant learning rate by `factor`; False for a schedule."""
+    return set_learning_rate(optimizer, learning_rate_of(optimizer) * factor)
 
 
 @contextlib.contextmanager
