@@ -68,7 +68,7 @@ def test_joint_loss_is_gan_cls_for_the_log_loss():
     images = tf.constant(_class_images(labels.numpy(), gan.image_shape))
     fakes = gan.generator([tf.zeros((4, gan.latent_dim)), labels])
     gan.noise = tf.random.Generator.from_seed(5)
-    loss = gan.discriminator_loss((images, labels), (fakes, labels))
+    loss = gan.discriminator_loss(gan.discriminator_pass(), (images, labels), (fakes, labels))
     gan.noise = tf.random.Generator.from_seed(5)
     mismatched = gan.mismatched_labels(labels)
     s_r, s_w, s_f = (gan.discriminator([x, c], training=True)[:, 0] for x, c in
@@ -92,7 +92,7 @@ def test_acgan_losses_add_the_class_cross_entropy():
     fakes = gan.generator([tf.ones((3, gan.latent_dim)), labels])
     source, class_logits = gan.discriminator(fakes, training=True)
     ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=class_logits)
-    np.testing.assert_allclose(gan.generator_loss((fakes, labels)),
+    np.testing.assert_allclose(gan.generator_loss(gan.discriminator_pass(), (fakes, labels)),
                                losses.non_saturating_generator_loss(source) + ce, rtol=1e-5)
 
 
@@ -205,7 +205,8 @@ def test_sgan_critic_is_the_logsumexp_of_the_class_logits_and_its_loss_adds_the_
     labelled = tf.constant(rng.uniform(-1, 1, (4,) + gan.sample_shape), tf.float32)
     labels = tf.constant([0, 1, 2, 1], tf.int32)
     fakes = gan.generator(tf.zeros((4, gan.latent_dim)))
-    loss = gan.discriminator_loss((images, labelled, labels), (fakes, images))
+    d = gan.discriminator_pass()
+    loss = gan.discriminator_loss(d, (images, labelled, labels), (fakes, images))
     real_logits = gan.discriminator(images, training=True)[0]
     fake_logits = gan.discriminator(fakes, training=True)[0]
     labelled_logits = gan.discriminator(labelled, training=True)[0]

@@ -24,7 +24,7 @@ def test_vaegan_trains_each_network_on_its_own_objective():
 
     gan.noise.reset_from_seed(3)
     with tf.GradientTape(persistent=True) as tape:
-        objectives = gan.generator_loss(gan.fake_batch(real))
+        objectives = gan.generator_loss(gan.discriminator_pass(), gan.fake_batch(real))
         means = {name: tf.reduce_mean(loss) for name, loss in objectives.items()}
     expected = {name: tape.gradient(means[name], network.trainable_variables)
                 for name, network in gan.generator_networks().items()}
@@ -48,7 +48,8 @@ def test_vaegan_encoder_objective_is_kl_plus_feature_reconstruction():
     feature = 0.5 * tf.reduce_sum(tf.square(real_features - fake_features), axis=1)
     kl = 0.5 * tf.reduce_sum(tf.square(fake.mean) + tf.exp(fake.log_variance) - 1.0
                              - fake.log_variance, axis=1)
-    np.testing.assert_allclose(gan.generator_loss(fake)["encoder"], kl + feature, rtol=1e-5)
+    d = gan.discriminator_pass()
+    np.testing.assert_allclose(gan.generator_loss(d, fake)["encoder"], kl + feature, rtol=1e-5)
 
 
 def test_bigan_discriminator_sees_data_with_its_codes_and_samples_with_their_noise():
@@ -62,8 +63,10 @@ def test_bigan_discriminator_sees_data_with_its_codes_and_samples_with_their_noi
     # D: (x, E(x)) is data, (G(z), z) generated; G and E: the same loss, the sides swapped.
     d_loss = tf.nn.softplus(-real_score[:, 0]) + tf.nn.softplus(fake_score[:, 0])
     g_loss = tf.nn.softplus(-fake_score[:, 0]) + tf.nn.softplus(real_score[:, 0])
-    np.testing.assert_allclose(gan.discriminator_loss(real, fake), d_loss, rtol=1e-5)
-    np.testing.assert_allclose(gan.generator_loss(fake), g_loss, rtol=1e-5)
+    d = gan.discriminator_pass()
+    np.testing.assert_allclose(gan.discriminator_loss(d, real, fake), d_loss, rtol=1e-5)
+    d = gan.discriminator_pass()
+    np.testing.assert_allclose(gan.generator_loss(d, fake), g_loss, rtol=1e-5)
 
 
 def test_reconstruct_decodes_the_codes():

@@ -82,8 +82,10 @@ def _check_pack(on, off):
 
 def _check_label_smoothing(on, off):
     (real_on, fake_on), (real_off, fake_off) = _real_and_fake(on), _real_and_fake(off)
-    smoothed = float(tf.reduce_mean(on.discriminator_loss(real_on, fake_on)))
-    plain = float(tf.reduce_mean(off.discriminator_loss(real_off, fake_off)))
+    d = on.discriminator_pass()
+    smoothed = float(tf.reduce_mean(on.discriminator_loss(d, real_on, fake_on)))
+    d = off.discriminator_pass()
+    plain = float(tf.reduce_mean(off.discriminator_loss(d, real_off, fake_off)))
     assert abs(smoothed - plain) > 1e-4 * max(1.0, abs(plain))
 
 
@@ -92,13 +94,13 @@ def _check_penalty(on, off):
     real, fake = _real_and_fake(on)
     networks = _discriminators(on)
     with tf.GradientTape() as tape:
-        penalty = tf.reduce_mean(on.penalties(real, fake))
+        penalty = tf.reduce_mean(on.penalties(on.discriminator_pass(), real, fake))
     grads = tape.gradient(penalty, [network.trainable_variables for network in networks])
     assert float(penalty) > 0
     for network, network_grads in zip(networks, grads):
         assert any(g is not None and float(tf.reduce_max(tf.abs(g))) > 0 for g in network_grads), \
             network.name
-    assert float(tf.reduce_mean(off.penalties(*_real_and_fake(off)))) == 0
+    assert float(tf.reduce_mean(off.penalties(off.discriminator_pass(), *_real_and_fake(off)))) == 0
 
 
 def _check_clip_value(on, off):

@@ -2,7 +2,8 @@
 
 A variant supplies `build_generator()` and `build_discriminator()` (functional keras
 Models named "generator" and "discriminator") and, where its objective differs, overrides
-`discriminator_loss` / `generator_loss`, which return one loss per example. The base class
+`discriminator_loss(d, real, fake)` / `generator_loss(d, fake)`, which read D through `d` (a
+zoo.core.discriminator_pass.DiscriminatorPass the step chooses) and return one loss per example. The base class
 owns the step and the loss reduction (GenerativeModel the noise, generation and serving), so
 that distribution (`tf.distribute`), checkpoints and export work the same for every variant.
 
@@ -13,15 +14,13 @@ network (the minibatch standard deviation feature, spectral norm) reach the buil
 through `discriminator_options()`; packing through `packed_shape()`.
 """
 
-import contextlib
-import threading
-
 import tensorflow as tf
 import keras
 
 from zoo import losses
 from zoo.core import unrolling
 from zoo.checks import check_positive_int
+from zoo.core.discriminator_pass import DiscriminatorPass
 from zoo.core.generative import GenerativeModel
 from zoo.remedies import ALL_REMEDIES, REMEDIES, checked_remedies
 from zoo.errors import ZooError
@@ -96,10 +95,6 @@ class BaseGAN(GenerativeModel):
                            "drop --label_smoothing")
         self.loss_name = loss
         self.updates = updates
-        # What a step sets for the passes inside it (D's unrolled weights, the shared scores).
-        # Per thread: under MirroredStrategy each replica traces its step in its own thread,
-        # and one replica's must neither serve nor be cleared by another's.
-        self._step_state = threading.local()
         # The networks are built here (GenerativeModel builds the generator), after the
         # settings their builders read.
         super().__init__(latent_dim=latent_dim, latent_distribution=latent_distribution,
@@ -176,63 +171,35 @@ class BaseGAN(GenerativeModel):
         grouped = tf.transpose(grouped, order)
         return tf.reshape(grouped, tf.concat([[-1], shape[1:-1], [self.pack * shape[-1]]], 0))
 
-    @property
-    def _unrolled_weights(self):
-        """D's weights for G's loss while it is unrolled (this replica's), else None."""
-        return getattr(self._step_state, "unrolled_weights", None)
+    def discriminator_pass(self, weights=None, share_scores=False):
+        """D as the losses read it (zoo.core.discriminator_pass): its own variables, or
+        `weights` in their place; with `share_scores`, each batch scored once."""
+        return DiscriminatorPass(self.discriminator, weights, share_scores)
 
-    @_unrolled_weights.setter
-    def _unrolled_weights(self, weights):
-        self._step_state.unrolled_weights = weights
-
-    def run_discriminator(self, packed, training=True):
-        """D's outputs on packed input in its variables' precision, whatever the compute dtype
-        (under mixed precision the losses and their reductions stay in float32). While G's loss is
-        unrolled, D runs with the unrolled weights instead of its variables."""
-        if self._unrolled_weights is None:
-            outputs = self.discriminator(packed, training=training)
-        else:
-            outputs, _ = self.discriminator.stateless_call(
-                self._unrolled_weights, [v.value for v in self.discriminator.non_trainable_variables],
-                packed, training=training)
-        return tf.nest.map_structure(losses.full_precision, outputs)
-
-    def critic(self, packed, training=True):
+    def critic(self, d, packed, training=True):
         """The score the losses and penalties read, one per packed example: D's logit here;
-        a variant whose D returns more (EBGAN's energy) overrides this."""
-        return self.run_discriminator(packed, training=training)
+        a variant whose D returns more (EBGAN's energy) overrides this. `d` is the
+        DiscriminatorPass the step reads D through."""
+        return d(packed, training=training)
 
-    def discriminate(self, x, training=True):
-        """The critic's score of a batch of examples, after packing. Under `sharing_scores`, a
-        batch judged before is not judged again: its first score (and its recorded pass) serves."""
-        memo = getattr(self._step_state, "shared_scores", None)  # {id(batch): (batch, score)}
-        if memo is not None and id(x) in memo:
-            return memo[id(x)][1]
-        score = self.critic(self.pack_examples(x), training=training)
-        if memo is not None:
-            memo[id(x)] = (x, score)  # the batch held, so that its id stays its own
-        return score
+    def discriminate(self, d, x, training=True):
+        """The critic's score of a batch of examples, after packing (once per batch where
+        `d` shares scores)."""
+        return d.score_once(x, lambda: self.critic(d, self.pack_examples(x), training=training))
 
-    @contextlib.contextmanager
-    def sharing_scores(self):
-        """Within this block, D judges each batch once (simultaneous updates)."""
-        self._step_state.shared_scores = {}
-        try:
-            yield
-        finally:
-            self._step_state.shared_scores = None
-
-    def discriminator_loss(self, real, fake):
-        """Per-example discriminator loss on a real and a generated minibatch of equal size."""
+    def discriminator_loss(self, d, real, fake):
+        """Per-example discriminator loss on a real and a generated minibatch of equal size,
+        D read through the DiscriminatorPass `d`."""
         return self.adversarial_loss.discriminator(
-            self.discriminate(real), self.discriminate(fake),
+            self.discriminate(d, real), self.discriminate(d, fake),
             real_target=1.0 - self.label_smoothing)
 
-    def generator_loss(self, fake):
-        """Per-example generator loss on generated examples (gradients flow into G). A model
+    def generator_loss(self, d, fake):
+        """Per-example generator loss on generated examples (gradients flow into G), D read
+        through the DiscriminatorPass `d`. A model
         whose generator-side networks minimise different objectives (VAE-GAN's encoder and
         decoder) sets `generator_loss_by_network` and returns {network name: per-example loss}."""
-        return self.adversarial_loss.generator(self.discriminate(fake))
+        return self.adversarial_loss.generator(self.discriminate(d, fake))
 
     # ----------------------------------------------------------------- training
     # A batch is what D judges: the examples alone here (GenerativeModel.real_batch); a
@@ -247,15 +214,15 @@ class BaseGAN(GenerativeModel):
         """The examples of a batch (what the penalties differentiate D with respect to)."""
         return batch
 
-    def critic_for(self, batch):
+    def critic_for(self, d, batch):
         """The critic as a function of packed examples alone, anything else of `batch` (a
         condition) held fixed: what the input-gradient penalties differentiate."""
         del batch
-        return self.critic
+        return lambda packed: self.critic(d, packed)
 
-    def penalties(self, real, fake):
+    def penalties(self, d, real, fake):
         """D's regularisers, per packed example (0 when none is on)."""
-        return self.penalty_terms(self.critic_for(real), self.pack_examples(self.examples(real)),
+        return self.penalty_terms(self.critic_for(d, real), self.pack_examples(self.examples(real)),
                                   lambda: self.pack_examples(self.examples(fake)))
 
     def penalty_terms(self, critic, real_examples, fake_examples):
@@ -270,9 +237,9 @@ class BaseGAN(GenerativeModel):
             total += 0.5 * self.r1_gamma * losses.r1_penalty(critic, real_examples)
         return total
 
-    def _discriminator_objective(self, real, fake):
+    def _discriminator_objective(self, d, real, fake):
         """(D's per-example loss, its batch mean scaled for the optimizer)."""
-        per_example = self.discriminator_loss(real, fake) + self.penalties(real, fake)
+        per_example = self.discriminator_loss(d, real, fake) + self.penalties(d, real, fake)
         # Under float16 the optimizer is a LossScaleOptimizer: scale here, it unscales.
         return per_example, self.d_optimizer.scale_loss(tf.nn.compute_average_loss(per_example))
 
@@ -282,7 +249,8 @@ class BaseGAN(GenerativeModel):
 
     def _discriminator_update(self, real, fake):
         with tf.GradientTape() as tape:
-            per_example, scaled = self._discriminator_objective(real, fake)
+            per_example, scaled = self._discriminator_objective(
+                self.discriminator_pass(), real, fake)
         self._apply_discriminator(
             tape.gradient(scaled, self.discriminator.trainable_variables), per_example)
 
@@ -312,10 +280,11 @@ class BaseGAN(GenerativeModel):
         """Both losses from D as it stands, D's pass over the fakes shared between them; both
         gradients are taken before either network changes."""
         with tf.GradientTape(persistent=self.generator_loss_by_network) as g_tape, \
-                tf.GradientTape() as d_tape, self.sharing_scores():
+                tf.GradientTape() as d_tape:
             fake = self.fake_batch(real)
-            d_per_example, d_scaled = self._discriminator_objective(real, fake)
-            by_network, g_scaled = self._generator_objective(self.generator_loss(fake))
+            d = self.discriminator_pass(share_scores=True)
+            d_per_example, d_scaled = self._discriminator_objective(d, real, fake)
+            by_network, g_scaled = self._generator_objective(self.generator_loss(d, fake))
         d_grads = d_tape.gradient(d_scaled, self.discriminator.trainable_variables)
         variables, g_grads = self._generator_gradients(g_tape, g_scaled)
         self._apply_discriminator(d_grads, d_per_example)
@@ -344,14 +313,13 @@ class BaseGAN(GenerativeModel):
             fake = self.fake_batch(last)
         self._discriminator_update(last, tf.nest.map_structure(tf.stop_gradient, fake))
         with g_tape:
+            d = self.discriminator_pass()
             if self.unrolled_steps:
                 # Metz et al. 2017: G answers D as it will be after k more steps on this batch,
                 # differentiating through those steps (the nested tape records them).
-                self._unrolled_weights = unrolling.unrolled_weights(
-                    self, last, fake, self.unrolled_steps)
-            objective = self.generator_loss(fake)
-            self._unrolled_weights = None
-            by_network, scaled = self._generator_objective(objective)
+                d = self.discriminator_pass(
+                    unrolling.unrolled_weights(self, last, fake, self.unrolled_steps))
+            by_network, scaled = self._generator_objective(self.generator_loss(d, fake))
         self._apply_generator(*self._generator_gradients(g_tape, scaled), by_network)
         return self.step_logs()
 

@@ -94,9 +94,9 @@ class ConditionalGAN(StandardGAN):
     def examples(batch):
         return batch[0]
 
-    def critic_for(self, batch):
+    def critic_for(self, d, batch):
         labels = batch[1]
-        return lambda x: self.critic([x, labels])
+        return lambda x: self.critic(d, [x, labels])
 
     def mismatched_labels(self, labels):
         """For each label another one, uniformly among the other num_classes - 1 (Reed et al.

@@ -155,9 +155,10 @@ class TranslationGAN(BaseGAN):
         return Translations(fake_a=self.generator_ba(b, training=training),
                             fake_b=self.generator_ab(a, training=training), real_a=a, real_b=b)
 
-    def penalties(self, real, fake):
+    def penalties(self, d, real, fake):
         """Each domain's discriminator's penalties: at its own real images and, for the
         gradient penalty, between them and the translations into its domain."""
+        del d  # each domain's network alone, with its own variables: D's update reads them
         total = 0.0
         for real_images, fake_images, network in zip(
                 real, (fake.fake_a, fake.fake_b), (self.discriminator_a, self.discriminator_b)):
@@ -166,17 +167,12 @@ class TranslationGAN(BaseGAN):
             total += self.penalty_terms(critic, real_images, lambda images=fake_images: images)
         return total
 
-    def domain_scores(self, a, b, training=True):
-        """(D_a(a), D_b(b))."""
-        return self.run_discriminator([a, b], training=training)
-
-    def discriminator_loss(self, real, fake):
+    def discriminator_loss(self, d, real, fake):
         """Each domain's discriminator: its real images against the translations into it,
-        shown through its history pool."""
+        shown through its history pool. `d` runs both: d([a, b]) is (D_a(a), D_b(b))."""
         a, b = real
-        real_a, real_b = self.domain_scores(a, b)
-        fake_a, fake_b = self.domain_scores(self.pools["a"].query(fake.fake_a),
-                                            self.pools["b"].query(fake.fake_b))
+        real_a, real_b = d([a, b])
+        fake_a, fake_b = d([self.pools["a"].query(fake.fake_a), self.pools["b"].query(fake.fake_b)])
         target = 1.0 - self.label_smoothing
         return (self.adversarial_loss.discriminator(real_a, fake_a, real_target=target)
                 + self.adversarial_loss.discriminator(real_b, fake_b, real_target=target))

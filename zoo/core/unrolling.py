@@ -41,8 +41,7 @@ def unrolled_weights(gan, real, fake, steps):
     for step in range(1, steps + 1):
         with tf.GradientTape() as tape:
             tape.watch(weights)
-            gan._unrolled_weights = weights
-            loss = tf.reduce_mean(gan.discriminator_loss(real, fake))
+            loss = tf.reduce_mean(gan.discriminator_loss(gan.discriminator_pass(weights), real, fake))
         # Each replica holds its share of the batch; D's real update takes the whole batch's.
         grads = replicas.mean_over_replicas(tape.gradient(loss, weights))
         t = iteration + step

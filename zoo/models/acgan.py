@@ -46,16 +46,16 @@ class ACGAN(ConditionalGAN):
     def metrics(self):
         return super().metrics + [self.accuracy_tracker]
 
-    def critic(self, inputs, training=True):
+    def critic(self, d, inputs, training=True):
         """The source logit (what the penalties read); the label plays no part in it."""
         images = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
-        return self.run_discriminator(images, training=training)[0]
+        return d(images, training=training)[0]
 
-    def discriminator_loss(self, real, fake):
+    def discriminator_loss(self, d, real, fake):
         (images, labels), (fakes, fake_labels) = real, fake
-        source, class_logits = self.run_discriminator(images)
-        fake_source, fake_class_logits = self.run_discriminator(fakes)
-        if self._unrolled_weights is None:  # not the unrolled steps' evaluations
+        source, class_logits = d(images)
+        fake_source, fake_class_logits = d(fakes)
+        if not d.unrolled:  # not the unrolled steps' evaluations
             predicted = tf.argmax(class_logits, axis=-1, output_type=tf.int32)
             self.accuracy_tracker.update_state(tf.cast(tf.equal(predicted, labels), tf.float32))
         return (self.adversarial_loss.discriminator(source, fake_source,
@@ -63,9 +63,9 @@ class ACGAN(ConditionalGAN):
                 + self.class_weight * (class_cross_entropy(class_logits, labels)
                                        + class_cross_entropy(fake_class_logits, fake_labels)))
 
-    def generator_loss(self, fake):
+    def generator_loss(self, d, fake):
         fakes, labels = fake
-        source, class_logits = self.run_discriminator(fakes)
+        source, class_logits = d(fakes)
         return (self.adversarial_loss.generator(source)
                 + self.class_weight * class_cross_entropy(class_logits, labels))
 

@@ -64,20 +64,17 @@ class BiGAN(EncodingMixin, StandardGAN):
         return Pairs(generated=self.generator(z, training=training), noise=z, real=real,
                      encoded=self.encoder(real, training=training))
 
-    def score(self, images, codes):
-        return self.run_discriminator([images, codes])
-
-    def discriminator_loss(self, real, fake):
+    def discriminator_loss(self, d, real, fake):
         del real  # the real pair (x, E(x)) is in `fake`, with the encoder's output
         return self.adversarial_loss.discriminator(
-            self.score(fake.real, fake.encoded), self.score(fake.generated, fake.noise),
+            d([fake.real, fake.encoded]), d([fake.generated, fake.noise]),
             real_target=1.0 - self.label_smoothing)
 
-    def generator_loss(self, fake):
+    def generator_loss(self, d, fake):
         """The discriminator's loss with the pairs swapped: G wants (G(z), z) taken for data,
         E wants (x, E(x)) taken for generated."""
         return self.adversarial_loss.discriminator(
-            self.score(fake.generated, fake.noise), self.score(fake.real, fake.encoded))
+            d([fake.generated, fake.noise]), d([fake.real, fake.encoded]))
 
     def encode_batch(self, images):
         return self.encoder(images, training=False)

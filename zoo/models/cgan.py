@@ -64,35 +64,33 @@ class CGAN(ConditionalGAN):
         build = matching_discriminator if self.design == "joint" else projection_discriminator
         return build(features, self.num_classes, self.spectral_norm)
 
-    def scores(self, images, labels):
-        """(realness, match) logits for the projection design, the one score otherwise."""
-        return self.run_discriminator([images, labels])
-
-    def critic(self, inputs, training=True):
-        outputs = self.run_discriminator(inputs, training=training)
+    def critic(self, d, inputs, training=True):
+        """The one score of the joint design; the projection design's realness and match
+        logits, summed."""
+        outputs = d(inputs, training=training)
         return outputs[0] + outputs[1] if self.design == "projection" else outputs
 
-    def discriminator_loss(self, real, fake):
+    def discriminator_loss(self, d, real, fake):
         (images, labels), (fakes, _) = real, fake
         mismatched = self.mismatched_labels(labels)
         d_loss, w = self.adversarial_loss.discriminator, self.mismatch_weight
         target = 1.0 - self.label_smoothing
         if self.design == "joint":
             return losses.matching_aware_discriminator_loss(
-                d_loss, self.scores(images, labels), self.scores(fakes, labels),
-                self.scores(images, mismatched) if w else None, w, real_target=target)
-        (realness, match), (fake_realness, _) = self.scores(images, labels), self.scores(fakes, labels)
+                d_loss, d([images, labels]), d([fakes, labels]),
+                d([images, mismatched]) if w else None, w, real_target=target)
+        (realness, match), (fake_realness, _) = d([images, labels]), d([fakes, labels])
         loss = d_loss(realness, fake_realness, real_target=target)
         if w:
-            _, mismatch = self.scores(images, mismatched)
+            _, mismatch = d([images, mismatched])
             loss += 2.0 * w * losses.gan_discriminator_loss(match, mismatch)
         return loss
 
-    def generator_loss(self, fake):
+    def generator_loss(self, d, fake):
         fakes, labels = fake
         if self.design == "joint":
-            return self.adversarial_loss.generator(self.scores(fakes, labels))
-        realness, match = self.scores(fakes, labels)
+            return self.adversarial_loss.generator(d([fakes, labels]))
+        realness, match = d([fakes, labels])
         loss = self.adversarial_loss.generator(realness)
         if self.mismatch_weight:
             loss += 2.0 * self.mismatch_weight * losses.non_saturating_generator_loss(match)

@@ -97,8 +97,8 @@ class CycleGAN(TranslationGAN):
         return patch_discriminator(self.image_shape, self.discriminator_filters, name,
                                    **self.discriminator_options())
 
-    def generator_loss(self, fake):
-        score_a, score_b = self.domain_scores(fake.fake_a, fake.fake_b)
+    def generator_loss(self, d, fake):
+        score_a, score_b = d([fake.fake_a, fake.fake_b])
         loss = ADVERSARIAL_WEIGHT * (self.adversarial_loss.generator(score_a)
                                      + self.adversarial_loss.generator(score_b))
         cycle = (losses.mean_absolute_error(self.generator_ba(fake.fake_b), fake.real_a)

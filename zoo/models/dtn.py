@@ -109,23 +109,20 @@ class DTN(TranslationGAN):
         target images, or the translated source images."""
         return batch.from_source if isinstance(batch, Transfers) else batch[1]
 
-    def critic(self, images, training=True):
-        return self.run_discriminator(images, training=training)
-
     # One discriminator, judging `examples`: the penalties of a one-network GAN.
     penalties = BaseGAN.penalties
 
-    def discriminator_loss(self, real, fake):
-        target = self.critic(real[1])
+    def discriminator_loss(self, d, real, fake):
+        target = d(real[1])
         real_target = 1.0 - self.label_smoothing
         shown = self.pools["b"].query(fake.from_source)
-        return 0.5 * (self.adversarial_loss.discriminator(target, self.critic(shown), real_target=real_target)
-                      + self.adversarial_loss.discriminator(target, self.critic(fake.from_target),
+        return 0.5 * (self.adversarial_loss.discriminator(target, d(shown), real_target=real_target)
+                      + self.adversarial_loss.discriminator(target, d(fake.from_target),
                                                             real_target=real_target))
 
-    def generator_loss(self, fake):
-        adversarial = (self.adversarial_loss.generator(self.critic(fake.from_source))
-                       + self.adversarial_loss.generator(self.critic(fake.from_target)))
+    def generator_loss(self, d, fake):
+        adversarial = (self.adversarial_loss.generator(d(fake.from_source))
+                       + self.adversarial_loss.generator(d(fake.from_target)))
         constancy = losses.mean_squared_error(fake.source_features,
                                               self.encoder(fake.from_source, training=False))
         identity = losses.mean_squared_error(fake.target, fake.from_target)

@@ -49,20 +49,20 @@ class EBGAN(StandardGAN):
             decoder = dcgan_generator(self.code_dim, shape, self.base_filters, name="decoder")
         return autoencoder(encoder, decoder)
 
-    def energy_and_code(self, packed, training=True):
-        reconstruction, code = self.run_discriminator(packed, training=training)
+    def energy_and_code(self, d, packed, training=True):
+        reconstruction, code = d(packed, training=training)
         return losses.per_example(tf.square(reconstruction - losses.full_precision(packed))), code
 
-    def critic(self, packed, training=True):
+    def critic(self, d, packed, training=True):
         """The energy: what the penalties (and the unrolled steps) read of this D."""
-        return self.energy_and_code(packed, training)[0]
+        return self.energy_and_code(d, packed, training)[0]
 
-    def discriminator_loss(self, real, fake):
-        return losses.ebgan_discriminator_loss(self.discriminate(real), self.discriminate(fake),
-                                               self.margin)
+    def discriminator_loss(self, d, real, fake):
+        return losses.ebgan_discriminator_loss(self.discriminate(d, real),
+                                               self.discriminate(d, fake), self.margin)
 
-    def generator_loss(self, fake):
-        energy, code = self.energy_and_code(self.pack_examples(fake))
+    def generator_loss(self, d, fake):
+        energy, code = self.energy_and_code(d, self.pack_examples(fake))
         loss = losses.ebgan_generator_loss(energy)
         if self.pull_away:
             loss += self.pull_away * losses.pull_away_term(code)

@@ -92,8 +92,8 @@ class InfoGAN(StandardGAN):
     def examples(batch):
         return batch[0] if isinstance(batch, tuple) else batch
 
-    def critic(self, images, training=True):
-        return self.run_discriminator(images, training=training)[0]
+    def critic(self, d, images, training=True):
+        return d(images, training=training)[0]
 
     def information_loss(self, fake, outputs):
         """-L_I per example, up to a constant: Q's cross-entropy on the category and the
@@ -107,15 +107,15 @@ class InfoGAN(StandardGAN):
                 tf.square(losses.full_precision(continuous) - continuous_mean), axis=-1)
         return loss
 
-    def discriminator_loss(self, real, fake):
-        source = self.run_discriminator(real)[0]
-        fake_outputs = self.run_discriminator(fake[0])
+    def discriminator_loss(self, d, real, fake):
+        source = d(real)[0]
+        fake_outputs = d(fake[0])
         return (self.adversarial_loss.discriminator(source, fake_outputs[0],
                                                     real_target=1.0 - self.label_smoothing)
                 + self.information_loss(fake, fake_outputs))
 
-    def generator_loss(self, fake):
-        outputs = self.run_discriminator(fake[0])
+    def generator_loss(self, d, fake):
+        outputs = d(fake[0])
         return self.adversarial_loss.generator(outputs[0]) + self.information_loss(fake, outputs)
 
     def infer_codes(self, images, batch_size=1000):

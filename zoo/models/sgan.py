@@ -87,25 +87,26 @@ class SemiSupervisedGAN(BaseGAN):
     def examples(batch):
         return batch[0]
 
-    def critic(self, images, training=True):
+    def critic(self, d, images, training=True):
         """logsumexp of the K logits: the logit of "real" against the generated class."""
-        return tf.reduce_logsumexp(self.run_discriminator(images, training=training)[0], axis=-1)
+        return tf.reduce_logsumexp(d(images, training=training)[0], axis=-1)
 
-    def discriminator_loss(self, real, fake):
+    def discriminator_loss(self, d, real, fake):
         unlabelled, labelled, labels = real
         unsupervised = self.adversarial_loss.discriminator(
-            self.critic(unlabelled), self.critic(fake[0]), real_target=1.0 - self.label_smoothing)
-        logits, _ = self.run_discriminator(labelled)
+            self.critic(d, unlabelled), self.critic(d, fake[0]),
+            real_target=1.0 - self.label_smoothing)
+        logits, _ = d(labelled)
         supervised = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
         # The labelled batch is a batch of its own: its mean joins each example's loss.
         return unsupervised + self.supervised_weight * tf.reduce_mean(supervised)
 
-    def generator_loss(self, fake):
+    def generator_loss(self, d, fake):
         """Feature matching, ||E f(x) - E f(G(z))||^2 over the batch (the global batch under a
         distribution strategy), given to every example."""
         images, unlabelled = fake
-        _, fake_features = self.run_discriminator(images)
-        _, real_features = self.run_discriminator(unlabelled)
+        _, fake_features = d(images)
+        _, real_features = d(unlabelled)
         gap = tf.reduce_sum(tf.square(replicas.global_mean(tf.stop_gradient(real_features))
                                       - replicas.global_mean(fake_features)))
         return tf.fill(tf.shape(images)[:1], gap)

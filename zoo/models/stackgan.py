@@ -156,26 +156,26 @@ class StackGAN(ConditionalGAN):
         image = self.stage_two([tf.stop_gradient(low), c], training=training)
         return image, labels, low, losses.gaussian_kl(mu, log_var)
 
-    def critic(self, inputs, training=True):
+    def critic(self, d, inputs, training=True):
         """Both stages' scores of an image (and its labels), summed: what the penalties read."""
         image, labels = inputs
-        scores = self.run_discriminator([self.downsample(image), image, labels], training=training)
+        scores = d([self.downsample(image), image, labels], training=training)
         return scores[0] + scores[1]
 
-    def discriminator_loss(self, real, fake):
+    def discriminator_loss(self, d, real, fake):
         (images, labels), (fakes, _, fake_lows, _) = real, fake
         lows = self.downsample(images)
-        real_scores = self.run_discriminator([lows, images, labels])
-        fake_scores = self.run_discriminator([fake_lows, fakes, labels])
-        mismatched_scores = self.run_discriminator([lows, images, self.mismatched_labels(labels)])
+        real_scores = d([lows, images, labels])
+        fake_scores = d([fake_lows, fakes, labels])
+        mismatched_scores = d([lows, images, self.mismatched_labels(labels)])
         return sum(losses.matching_aware_discriminator_loss(
             self.adversarial_loss.discriminator, real_scores[stage], fake_scores[stage],
             mismatched_scores[stage], self.mismatch_weight, 1.0 - self.label_smoothing)
             for stage in (0, 1))
 
-    def generator_loss(self, fake):
+    def generator_loss(self, d, fake):
         image, labels, low, kl = fake
-        scores = self.run_discriminator([low, image, labels])
+        scores = d([low, image, labels])
         return (self.adversarial_loss.generator(scores[0]) + self.adversarial_loss.generator(scores[1])
                 + self.kl_weight * kl)
 

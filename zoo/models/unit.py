@@ -210,9 +210,9 @@ class UNIT(TranslationGAN):
             cycled_a=self.decoder_a(self.sample_code(code_fake_b), training=training),
             cycled_b=self.decoder_b(self.sample_code(code_fake_a), training=training))
 
-    def generator_loss(self, fake):
+    def generator_loss(self, d, fake):
         fake = tf.nest.map_structure(losses.full_precision, fake)
-        score_a, score_b = self.domain_scores(fake.fake_a, fake.fake_b)
+        score_a, score_b = d([fake.fake_a, fake.fake_b])
         adversarial = (self.adversarial_loss.generator(score_a)
                        + self.adversarial_loss.generator(score_b))
         kl = code_kl(fake.code_a) + code_kl(fake.code_b)

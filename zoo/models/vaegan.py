@@ -75,23 +75,23 @@ class VAEGAN(EncodingMixin, StandardGAN):
                        sample=self.generator(prior, training=training),
                        mean=mean, log_variance=log_variance, real=real)
 
-    def critic(self, images, training=True):
-        return self.run_discriminator(images, training=training)[0]
+    def critic(self, d, images, training=True):
+        return d(images, training=training)[0]
 
-    def discriminator_loss(self, real, fake):
+    def discriminator_loss(self, d, real, fake):
         target = 1.0 - self.label_smoothing
-        real_scores = self.critic(real)
-        return 0.5 * (self.adversarial_loss.discriminator(real_scores, self.critic(fake.reconstruction),
-                                                          real_target=target)
-                      + self.adversarial_loss.discriminator(real_scores, self.critic(fake.sample),
-                                                            real_target=target))
+        real_scores = self.critic(d, real)
+        return 0.5 * (self.adversarial_loss.discriminator(
+                          real_scores, self.critic(d, fake.reconstruction), real_target=target)
+                      + self.adversarial_loss.discriminator(
+                          real_scores, self.critic(d, fake.sample), real_target=target))
 
-    def generator_loss(self, fake):
-        reconstruction_score, reconstruction_features = self.run_discriminator(fake.reconstruction)
-        _, real_features = self.run_discriminator(fake.real)
+    def generator_loss(self, d, fake):
+        reconstruction_score, reconstruction_features = d(fake.reconstruction)
+        _, real_features = d(fake.real)
         feature_loss = losses.half_squared_error(real_features, reconstruction_features)
         adversarial = (self.adversarial_loss.generator(reconstruction_score)
-                       + self.adversarial_loss.generator(self.critic(fake.sample)))
+                       + self.adversarial_loss.generator(self.critic(d, fake.sample)))
         return {"encoder": losses.gaussian_kl(fake.mean, fake.log_variance) + feature_loss,
                 "generator": self.feature_weight * feature_loss + adversarial}
 
