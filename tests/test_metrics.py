@@ -139,7 +139,8 @@ def test_classifier_fid_separates_real_digits_from_a_collapsed_generator():
     assert collapsed["kid"] > 10 * collapsed["kid_std"] and collapsed["classes_present"] == 1
 
 
-def test_a_damaged_classifier_file_is_refused(tmp_path, monkeypatch):
+@pytest.mark.parametrize("part", ["weights", "info"])
+def test_a_damaged_classifier_file_is_refused(tmp_path, monkeypatch, part):
     import shutil
 
     from zoo.metrics import classifier as module
@@ -148,14 +149,14 @@ def test_a_damaged_classifier_file_is_refused(tmp_path, monkeypatch):
     folder = module.SHIPPED["mnist"]["folder"]
     shipped = tmp_path / folder
     shutil.copytree(f"{preset_dir()}/{folder}", shipped)
-    weights = shipped / module.WEIGHTS_FILE
-    with open(weights, "r+b") as f:  # flip bytes in the middle, where the kernels are
-        f.seek(weights.stat().st_size // 2)
-        middle = f.read(16)
-        f.seek(-16, 1)
+    damaged = shipped / (module.WEIGHTS_FILE if part == "weights" else module.INFO_FILE)
+    with open(damaged, "r+b") as f:  # flip bytes in the middle (the weights' kernels)
+        f.seek(damaged.stat().st_size // 2)
+        middle = f.read(4)
+        f.seek(-4, 1)
         f.write(bytes(b ^ 0xFF for b in middle))
     monkeypatch.setenv("ZOO_PRESET_DIR", str(tmp_path))
-    with pytest.raises(ZooError, match="expected .*damaged"):
+    with pytest.raises(ZooError, match="expected .*a file was changed"):
         module.load_classifier("mnist")
 
 

@@ -41,20 +41,38 @@ def test_a_shipped_preset_records_its_command_scores_and_checksum(name):
     assert size < 8 << 20  # a few MB
 
 
-def test_a_damaged_preset_is_refused(tmp_path, monkeypatch):
-    preset = zoo.get_preset("dcgan_mnist")
-    shutil.copytree(os.path.join(REPO, "saved_models", preset.weights), tmp_path / preset.weights)
-    weights = tmp_path / preset.weights / "generator.weights.h5"
-    with open(weights, "r+b") as f:
-        f.seek(weights.stat().st_size // 2)
+def _flip_bytes(path):
+    with open(path, "r+b") as f:
+        f.seek(path.stat().st_size // 2)
         f.write(b"\x01\x02\x03\x04")
+
+
+# Each way a shipped folder can be tampered with: (preset, what is done to its folder).
+TAMPERING = {
+    "generator weights flipped": ("dcgan_mnist", lambda d: _flip_bytes(d / "generator.weights.h5")),
+    "config edited": ("dcgan_mnist", lambda d: (d / "config.json").write_text(
+        (d / "config.json").read_text().replace('"latent_dim": 100', '"latent_dim": 100 '))),
+    "encoder weights flipped": ("vae_mnist", lambda d: _flip_bytes(d / "encoder.weights.h5")),
+    "a discriminator added": ("gan_mnist", lambda d: shutil.copy(
+        d / "generator.weights.h5", d / "discriminator.weights.h5")),
+    "encoder removed": ("vae_mnist", lambda d: (d / "encoder.weights.h5").unlink()),
+}
+
+
+@pytest.mark.parametrize("how", TAMPERING)
+def test_a_tampered_preset_is_refused(tmp_path, monkeypatch, how):
+    name, tamper = TAMPERING[how]
+    preset = zoo.get_preset(name)
+    shutil.copytree(os.path.join(REPO, "saved_models", preset.weights), tmp_path / preset.weights)
     monkeypatch.setenv("ZOO_PRESET_DIR", str(tmp_path))
-    with pytest.raises(zoo.ZooError, match=f"expected {preset.sha256}"):
-        zoo.load("dcgan_mnist")
+    zoo.load(name)  # the copy as shipped loads
+    tamper(tmp_path / preset.weights)
+    with pytest.raises(zoo.ZooError, match=f"expected {preset.sha256}: a file was changed"):
+        zoo.load(name)
 
 
 def test_packaging_a_preset_stores_float16_weights_that_load(tmp_path, monkeypatch):
-    from zoo.saving import package_preset, sha256_of
+    from zoo.saving import folder_digest, package_preset
 
     gan = zoo.create("dcgan", **TINY_CONFIGS["dcgan"], name="dcgan_tiny")
     zoo.save(gan, tmp_path / "run" / "model")
@@ -62,7 +80,7 @@ def test_packaging_a_preset_stores_float16_weights_that_load(tmp_path, monkeypat
     digest = package_preset(tmp_path / "run", "dcgan_tiny")
     folder = tmp_path / "presets" / "dcgan_tiny"
     assert sorted(os.listdir(folder)) == ["config.json", "generator.weights.h5"]
-    assert digest == sha256_of(folder / "generator.weights.h5")
+    assert digest == folder_digest(folder)
     import h5py
 
     with h5py.File(folder / "generator.weights.h5") as f:

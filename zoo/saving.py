@@ -156,17 +156,33 @@ def preset_dir():
 
 
 def load_preset_weights(preset):
-    """The preset's shipped model, after checking its generator file's sha256."""
+    """The preset's shipped model, after checking the sha256 of its whole folder."""
     model_dir = os.path.join(preset_dir(), preset.weights)
-    generator_file = os.path.join(model_dir, GENERATOR_FILE)
-    if not os.path.isfile(generator_file):
-        raise ZooError(f"preset {preset.name!r}: {generator_file} is missing; reinstall the zoo "
-                       "or set ZOO_PRESET_DIR to the folder holding saved_models")
-    digest = sha256_of(generator_file)
-    if preset.sha256 and digest != preset.sha256:
-        raise ZooError(f"preset {preset.name!r}: {generator_file} has sha256 {digest}, expected "
-                       f"{preset.sha256}; the file is damaged, restore it")
+    if not os.path.isfile(os.path.join(model_dir, GENERATOR_FILE)):
+        raise ZooError(f"preset {preset.name!r}: {model_dir} holds no {GENERATOR_FILE}; reinstall "
+                       "the zoo or set ZOO_PRESET_DIR to the folder holding saved_models")
+    check_folder_digest(model_dir, preset.sha256, f"preset {preset.name!r}")
     return _load_dir(model_dir)
+
+
+def folder_digest(folder):
+    """One sha256 over every file under `folder`: each file's path (relative, with /) and the
+    sha256 of its bytes, in path order. A file changed, added, removed or renamed changes it."""
+    listing = []
+    for root, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(root, name)
+            relative = os.path.relpath(path, folder).replace(os.sep, "/")
+            listing.append(f"{relative}\0{sha256_of(path)}\n")
+    return hashlib.sha256("".join(sorted(listing)).encode()).hexdigest()
+
+
+def check_folder_digest(folder, expected, what):
+    """ZooError unless `folder`'s files are those whose folder_digest is `expected`."""
+    digest = folder_digest(folder)
+    if digest != expected:
+        raise ZooError(f"{what}: the files in {folder} have sha256 {digest}, expected {expected}: "
+                       "a file was changed, added or removed; restore the folder (reinstall the zoo)")
 
 
 def sha256_of(path):
@@ -235,14 +251,15 @@ def _load_weights(network, path, model_name):
 def package_preset(source, name, half_precision=True):
     """Write the trained model at `source` (a run or saved-model folder) as the shipped preset
     `name` in saved_models/: generator only, optionally stored as float16 (half the size; it
-    loads into float32 variables as the rounded values). Returns the sha256 to register."""
+    loads into float32 variables as the rounded values). Returns the folder's sha256 (see
+    folder_digest) to register."""
     gan = load(source)
     target = save(gan, os.path.join(preset_dir(), name), keep_discriminator=False,
                   extra={"preset": name})
     weights = os.path.join(target, GENERATOR_FILE)
     if half_precision:
         _rewrite_as_float16(weights)
-    return sha256_of(weights)
+    return folder_digest(target)
 
 
 def _rewrite_as_float16(path):

@@ -39,13 +39,13 @@ class ClassifierMissing(ZooError, FileNotFoundError):
 
 
 # Shipped classifiers, by name: their dataset and image side, their folder in saved_models/
-# and the sha256 of their weights, checked on load.
+# and the sha256 of their files (zoo.saving.folder_digest), checked on load.
 SHIPPED = {
     "mnist": dict(dataset="mnist", image_size=28, folder="mnist_classifier",
-                  sha256="0452eb2bd0359a24642fb838cbe3b21af49a0814f540c4e8620939f738ec0d9c"),
+                  sha256="abfe7316294bc7d7e362e4d4a356eb2e526ca2a56a7b7a69d02dd4fcdad1fc61"),
     "horse2zebra_64": dict(dataset="horse2zebra", image_size=64,
                            folder="horse2zebra_classifier_64",
-                           sha256="b7eea268c03785ef793890a2a507ec61ea896cc14f714766ef19b51de8dd96fb"),
+                           sha256="5c72bcb022dcfd8f189cc841863259a7dad6448c40982ebad63440ace1925d6f"),
 }
 # The network of each kind of data; info.json names it (files without the key hold digits).
 DIGITS, PHOTOS = "digits", "photos"
@@ -119,16 +119,13 @@ def shipped_name(dataset, image_size=None):
 
 def load_classifier(dataset="mnist", image_size=None):
     """The shipped classifier for `dataset` (at `image_size`, where several sizes ship: see
-    SHIPPED), after checking its weights' sha256."""
-    from zoo.saving import preset_dir, sha256_of
+    SHIPPED), after checking the sha256 of its folder's files (zoo.saving.folder_digest)."""
+    from zoo.saving import check_folder_digest, preset_dir
 
     name = shipped_name(dataset, image_size)
     folder = os.path.join(preset_dir(), SHIPPED[name]["folder"])
-    expected = SHIPPED[name]["sha256"]
-    weights = os.path.join(folder, WEIGHTS_FILE)
-    if os.path.isfile(weights) and expected and sha256_of(weights) != expected:
-        raise ZooError(f"{weights} has sha256 {sha256_of(weights)}, expected {expected}; "
-                       "the file is damaged, restore it")
+    if os.path.isdir(folder):  # a missing folder gets load_classifier_dir's own advice
+        check_folder_digest(folder, SHIPPED[name]["sha256"], f"the {name} classifier")
     return load_classifier_dir(folder)
 
 

@@ -107,7 +107,7 @@ _PAPERS = dict(paper="Mirza & Osindero 2014, arXiv:1411.1784; matching-aware D: 
 # minutes), generator stored as float16; scores from `python -m benchmarks.quality
 # --preset=cgan_mnist` and `python -m benchmarks.conditional --shipped=cgan_mnist`.
 _SHIPPED = {"cgan_mnist": dict(
-    weights="cgan_mnist", sha256="3711c1e161fd3ca5addf717490b952ede08c4d253948a57d89ed0d88a76b8b2e",
+    weights="cgan_mnist", sha256="02c0f29e736b158b43f8a92c8f722a41a7c29e71fcde601126517da9e6364bbf",
     trained_with="python train.py --preset=cgan_mnist --seed=0",
     scores=dict(classifier_fid=7.482, kid=1.012, precision=0.871, recall=0.66,
                 classes_present=10, class_entropy=2.303, confident_share=0.997,

@@ -36,7 +36,7 @@ register_preset(Preset(
     # `python -m benchmarks.quality --preset=dcgan_mnist` on the shipped weights (real-vs-real
     # floor: FID 1.169, precision 0.858, recall 0.884).
     weights="dcgan_mnist",
-    sha256="75f8038cc7832a51de1945969440921c6bc40772c539a3a443fdb76938bd6ad1",
+    sha256="44f706c0f539ab5123cc189384607ca887ebe1c369231d10fa30633fc154bc67",
     metadata=dict(**_PAPER, trained_with="python train.py --preset=dcgan_mnist --seed=0",
                   scores=dict(classifier_fid=57.741, kid=12.814, precision=0.532, recall=0.821,
                               classes_present=10, class_entropy=2.280, confident_share=0.780))))

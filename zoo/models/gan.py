@@ -59,7 +59,7 @@ register_preset(Preset(
     # generator stored as float16; scores from `python -m benchmarks.quality --preset=gan_mnist`
     # on the shipped weights (real-vs-real floor: FID 1.169, precision 0.858, recall 0.884).
     weights="gan_mnist",
-    sha256="394d57b86e332ee83806807a8a1e059720e8b5f2a1740c670bc43816ecc5b7e3",
+    sha256="eb1f1a6b76338c0a6c39ad3545b28a93037b7e99db323722a56c54394a2c55ba",
     metadata=dict(paper="Goodfellow et al. 2014, arXiv:1406.2661",
                   trained_with="python train.py --preset=gan_mnist --seed=0",
                   scores=dict(classifier_fid=58.032, kid=12.253, precision=0.794, recall=0.462,

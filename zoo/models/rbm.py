@@ -283,7 +283,7 @@ register_preset(Preset(
     # Shipped: trained here for the wall-clock budget dcgan_mnist had (20 minutes: 87 epochs,
     # beside another job); the weights stored as float16.
     weights="rbm_mnist",
-    sha256="1fccf6dbe1c157b11ed4afe30d34cb5b6beda52649acef088f9da87685ce41ec",
+    sha256="49965b4e2c2c77a3eae2debf78c25a78a9f5c2ec69a15c546a121d628bc1943d",
     metadata=dict(paper="Hinton 2002 (CD); Tieleman 2008 (PCD); Hinton 2010, "
                         "A Practical Guide to Training RBMs",
                   trained_with="python train.py --preset=rbm_mnist --seed=0 --time_budget=1200 "

@@ -114,7 +114,7 @@ register_preset(Preset(
     # Shipped: trained here for the wall-clock budget dcgan_mnist had (20 minutes: 52 epochs,
     # beside another job); the decoder stored as float16, the encoder as trained.
     weights="vae_mnist",
-    sha256="4e801b90a25452f35787ee863eb4601468154d6db2f9ae419c8da56ab60e0e59",
+    sha256="c9a20e77638b4605000ff93eda20c382250bd6313bc8541552ed14cc0737c980",
     metadata=dict(paper="Kingma & Welling 2014, arXiv:1312.6114",
                   trained_with="python train.py --preset=vae_mnist --seed=0 --time_budget=1200 "
                                "--epochs=1000",
