@@ -46,6 +46,20 @@ def check_positive(name, value):
     return float(value)
 
 
+# Seeds feed numpy's and TF's generators, which take 32-bit unsigned seeds.
+MAX_SEED = 2 ** 32 - 1
+
+
+def check_seed(name, value):
+    """A random seed: an integer in [0, 2**32 - 1], or None for a nondeterministic run."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or not 0 <= value <= MAX_SEED:
+        raise ZooError(f"{name} must be an integer from 0 to {MAX_SEED}, or None, got {value!r}")
+    return int(value)
+
+
 def check_positive_or_none(name, value):
     if value is None:
         return None

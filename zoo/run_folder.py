@@ -44,17 +44,25 @@ def own_folder(path, strategy, chief):
     return f"{os.path.normpath(path)}.{resolver.task_type}_{resolver.task_id}"
 
 
-def check_output_dir(path, resume, settings_record):
-    """Refuse a run directory that can't be used, before anything is written or trained."""
+def check_writable_dir(option, path):
+    """`path` made absolute, or a ZooError if it can't be (made and) written as a directory."""
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path).strip():
+        raise ZooError(f"{option} must name a directory (e.g. runs/demo), got {path!r}")
     path = os.path.abspath(path)
     if os.path.exists(path) and not os.path.isdir(path):
-        raise ZooError(f"--output_dir {path} is a file; pass a directory")
+        raise ZooError(f"{option} {path} is a file; pass a directory")
     existing = path
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)
     if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
-        raise ZooError(f"can't write to --output_dir {path} ({existing} is not a writable "
+        raise ZooError(f"can't write to {option} {path} ({existing} is not a writable "
                        "directory); pick another")
+    return path
+
+
+def check_output_dir(path, resume, settings_record):
+    """Refuse a run directory that can't be used, before anything is written or trained."""
+    path = check_writable_dir("--output_dir", path)
     record_file = os.path.join(path, RECORD_FILE)
     previous = None
     if os.path.exists(record_file):

@@ -108,6 +108,8 @@ def _model_dir(path):
 
 def load(name_or_path):
     """A trained model from a run directory, a saved-model folder, or a preset name."""
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise ZooError(f"load takes a preset name or a folder's path, got {name_or_path!r}")
     path = os.fspath(name_or_path)
     if os.path.isdir(path):
         model_dir = _model_dir(path)

@@ -21,7 +21,8 @@ from absl import logging
 
 from zoo import recovery, run_folder
 from zoo.callbacks import QUALITY_SEED, run_callbacks
-from zoo.checks import check_choice, check_fraction, check_positive, check_positive_int
+from zoo.checks import (check_choice, check_fraction, check_positive, check_positive_int,
+                        check_seed)
 from zoo.data import DataSource, first_test_pairs, training_batches
 from zoo.errors import ZooError
 from zoo.metrics.quality import evaluator_for
@@ -154,6 +155,7 @@ class RunPlan:
 
 def plan_run(model, dataset, preset, seed, overrides):
     """The RunPlan of `train`'s arguments, every setting checked against model and data."""
+    seed = check_seed("seed", seed)
     model, dataset, model_kwargs, settings, preset = resolve(model, dataset, preset, **overrides)
     data_shape = _data_shape(model, dataset, model_kwargs, settings, overrides)
     if seed is not None:
@@ -307,7 +309,10 @@ def _open_run_folder(plan, strategy, output_dir, export_dir, resume):
     chief = _is_chief(strategy)
     output_dir, previous_record = run_folder.check_output_dir(
         run_folder.own_folder(output_dir, strategy, chief), resume, plan.record)
-    return output_dir, run_folder.own_folder(export_dir, strategy, chief), previous_record
+    export_dir = run_folder.own_folder(export_dir, strategy, chief)
+    if export_dir is not None:
+        export_dir = run_folder.check_writable_dir("--export_dir", export_dir)
+    return output_dir, export_dir, previous_record
 
 
 def _build(plan, strategy, source, mixed_precision, jit_compile):

@@ -3,7 +3,9 @@ offer alike: `encode(x)` and `reconstruct(x)` = G(E(x))."""
 
 import numpy as np
 
+from zoo.checks import check_positive_int
 from zoo.core.generative import with_averaged_generator
+from zoo.pixels import images_to_unit_range
 from zoo.remedies import ALL_REMEDIES
 from zoo.errors import ZooError
 
@@ -27,10 +29,8 @@ class EncodingMixin:
     @with_averaged_generator
     def encode(self, images, batch_size=1000):
         """The codes of images in [-1, 1] (NHWC), as a float32 numpy array [n, latent_dim]."""
-        images = np.asarray(images, np.float32)
-        if images.ndim != 4 or images.shape[1:] != tuple(self.image_shape):
-            raise ZooError(f"{self.registered_name} encodes images of shape (N, "
-                           f"{', '.join(map(str, self.image_shape))}), got {images.shape}")
+        batch_size = check_positive_int("batch_size", batch_size)
+        images, _ = images_to_unit_range(images, self.image_shape, f"{self.registered_name} encodes")
         return np.concatenate([np.asarray(self.encode_batch(images[i:i + batch_size]))
                                for i in range(0, len(images), batch_size)])
 

@@ -14,7 +14,8 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-from zoo.checks import check_choice, check_name, check_positive_int
+from zoo import memory
+from zoo.checks import check_choice, check_name, check_positive_int, check_seed
 from zoo.core.averaging import GeneratorAverage, check_ema_decay
 from zoo.errors import ZooError
 
@@ -84,7 +85,7 @@ class GenerativeModel(keras.Model):
         self.ema_decay = check_ema_decay(ema_decay)
         self.latent_dim = int(latent_dim)
         self.latent_distribution = latent_distribution
-        self.noise_seed = noise_seed
+        self.noise_seed = check_seed("noise_seed", noise_seed)
         # A tf.random.Generator made under a distribution strategy's scope gives every
         # replica its own stream; keras' SeedGenerator would give them all the same noise.
         self.noise = (tf.random.Generator.from_seed(noise_seed) if noise_seed is not None
@@ -244,6 +245,11 @@ class GenerativeModel(keras.Model):
         models take their condition as a keyword (`labels=`).
         """
         check_positive_int("n", n)
+        batch_size = check_positive_int("batch_size", batch_size)
+        sample_size = int(np.prod(self.sample_shape))
+        # The noise, the chunks and their concatenation are held at once.
+        memory.check_fits(f"generate({n})", n * (self.latent_dim + 2 * sample_size) * memory.FLOAT32_BYTES,
+                          "generate fewer samples per call (in a loop, with a seed each)")
         inputs = self.generator_inputs(self.latent_from_seed(n, sampling_seed(seed)), **conditions)
         if self._sample_fn is None:
             self._sample_fn = tf.function(lambda inputs: self.generator(inputs, training=False),

@@ -6,6 +6,7 @@ with ReLU layers and batch norm, D with maxout layers. Images get the DCGAN netw
 holds only its objective and its presets, and every remedy reaches every variant.
 """
 
+from zoo.checks import check_positive_int
 from zoo.core.adversarial import BaseGAN
 from zoo.errors import ZooError
 from zoo.networks import (dcgan_discriminator, dcgan_generator, dcgan_geometry, mlp_discriminator,
@@ -51,7 +52,7 @@ class StandardGAN(BaseGAN):
                            f"networks for {'images' if kind == 'points' else 'points'}, and "
                            f"image_shape {self.image_shape} holds {kind}: drop "
                            f"{'it' if one else 'them'}")
-        self.base_filters = base_filters
+        self.base_filters = check_positive_int("base_filters", base_filters)
         self.d_normalization = d_normalization or self.default_d_normalization
         self.g_hidden = tuple(g_hidden)
         self.d_hidden = tuple(d_hidden)

@@ -25,7 +25,8 @@ from zoo.core.adversarial import BaseGAN
 from zoo.remedies import ALL_REMEDIES
 from zoo.core.generative import with_averaged_generator
 from zoo.errors import ZooError
-from zoo.pixels import to_uint8, to_uint8_tensor, to_unit_range
+from zoo.checks import check_positive_int
+from zoo.pixels import images_to_unit_range, to_uint8, to_uint8_tensor, to_unit_range
 
 DIRECTIONS = ("a2b", "b2a")
 # BaseGAN's settings that a model without noise does not take.
@@ -186,12 +187,9 @@ class TranslationGAN(BaseGAN):
         if direction not in translators:
             raise ZooError(f"{self.registered_name} translates {' and '.join(translators)}, "
                            f"not {direction!r}")
-        images = np.asarray(images)
-        as_uint8 = images.dtype == np.uint8
-        if images.ndim != 4 or images.shape[1:] != self.image_shape:
-            raise ZooError(f"{self.registered_name} translates images of shape (N, "
-                           f"{', '.join(map(str, self.image_shape))}), got {images.shape}")
-        x = to_unit_range(images).numpy() if as_uint8 else images.astype(np.float32)
+        batch_size = check_positive_int("batch_size", batch_size)
+        x, as_uint8 = images_to_unit_range(images, self.image_shape,
+                                           f"{self.registered_name} translates")
         network = translators[direction]
         out = np.concatenate([network(x[i:i + batch_size], training=False).numpy()
                               for i in range(0, len(x), batch_size)])
