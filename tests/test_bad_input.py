@@ -37,6 +37,15 @@ CLI = [
     (["--model=dcgan", "--dataset=mnist", "--g_lr=-0.1"], "flag --g_lr=-0.1"),
     (["--model=dcgan", "--dataset=mnist", "--latent_dim=0"], "flag --latent_dim=0"),
     (["--model=gan", "--dataset=ring8", "--seed=4294967296"], "seed must be an integer from 0 to 4294967295"),
+    # Sizes that can't fit: refused before anything is built or written.
+    (["--model=dcgan", "--dataset=mnist", "--batch_size=100000"],
+     "a step takes 100,000 examples and mnist has 60,000: lower --batch_size"),
+    (["--model=wgan", "--dataset=mnist", "--batch_size=20000"],  # five critic minibatches a step
+     "a step takes 100,000 examples and mnist has 60,000"),
+    (["--model=dcgan", "--dataset=celeb_a", "--image_size=14336"],
+     "DCGAN networks for images of \\(14336, 14336, 3\\) .* needs about .* GB of memory"),
+    (["--model=dcgan", "--dataset=mnist", "--latent_dim=1000000000"],
+     "with latent_dim 1000000000 needs about .* GB of memory and this machine has .* free"),
     (["--model=dcgan", "--dataset=mnist", "--eval_samples=-1"], "flag --eval_samples=-1"),
     (["--model=gan", "--dataset=ring8", "--eval_samples=0", "--eval_every=1"],
      "eval_every=1 measures samples and eval_samples=0 measures none"),

@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
+from zoo import serving
 from tiny import TINY_CONFIGS
 
 LOAD_AND_CALL = """
@@ -62,7 +63,7 @@ def test_saved_model_cli_lists_both_signatures(exported):
     assert "signature_def['serving_default']" in shown and "signature_def['seeds']" in shown
     assert "inputs['z'] tensor_info:" in shown and "inputs['seeds'] tensor_info:" in shown
     assert "outputs['images'] tensor_info:" in shown
-    assert "shape: (-1, -1)" in shown  # any width on the wire; the graph checks it
+    assert "shape: unknown_rank" in shown  # any shape on the wire; the graph checks it
 
 
 def test_export_refuses_a_file_as_base(tmp_path):
@@ -288,3 +289,37 @@ def test_models_config_parses_as_tf_servings_proto_whatever_the_folder_holds(tmp
     assert [entry.name for entry in listed] == ["m1", "m2"]  # a folder no export names is left out
     assert [entry.base_path for entry in listed] == [f"{export_dir}/m1", f"{export_dir}/m2"]
 
+
+
+# Requests TF Serving passes to the graph unchecked: a wrong rank, too many rows, rows that
+# disagree. Each must be refused by the signature's own checks, in one of its messages.
+OUR_MESSAGES = ("must have shape", "must hold as many rows each", "rows: split the request")
+BAD_REQUESTS = {
+    "z of rank 1": ("gan_1d", "serving_default", dict(z=np.zeros(3, np.float32)), "z must have shape"),
+    "z of rank 3": ("gan_1d", "serving_default", dict(z=np.zeros((2, 1, 1), np.float32)),
+                    "z must have shape"),
+    "a scalar seed": ("gan_1d", "seeds", dict(seeds=np.int64(4)), "seeds must have shape"),
+    "too many seeds": ("gan_1d", "seeds", dict(seeds=np.arange(serving.MAX_REQUEST_ROWS + 1)),
+                       f"seeds holds more than {serving.MAX_REQUEST_ROWS} rows"),
+    "labels of rank 2": ("cgan", "serving_default",
+                         dict(z=np.zeros((2, 4), np.float32), label=np.zeros((2, 1), np.int64)),
+                         "label must have shape"),
+    "images of rank 3": ("cyclegan", "a2b", dict(images=np.zeros((16, 16, 3), np.float32)), None),
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_exports(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("exports")
+    return {name: tf.saved_model.load(zoo.export(zoo.create(name, **TINY_CONFIGS[name]), str(folder)))
+            for name in ("gan_1d", "cgan", "cyclegan")}
+
+
+@pytest.mark.parametrize("what", BAD_REQUESTS)
+def test_a_malformed_request_gets_the_signatures_own_message(tiny_exports, what):
+    name, endpoint, inputs, message = BAD_REQUESTS[what]
+    with pytest.raises(tf.errors.InvalidArgumentError) as error:
+        tiny_exports[name].signatures[endpoint](**{k: tf.constant(v) for k, v in inputs.items()})
+    assert any(ours in error.value.message for ours in OUR_MESSAGES), error.value.message
+    if message:
+        assert message in error.value.message or "as many rows" in error.value.message

@@ -82,6 +82,19 @@ def dcgan_geometry(image_shape):
                    f"got {height}: resize the data (e.g. --image_size=64)")
 
 
+def dcgan_weight_count(latent_dim, image_shape, base_filters=64):
+    """The weights of dcgan_generator and dcgan_discriminator together (their kernels, which
+    are all but a few thousand), from the shapes alone: what building them will allocate."""
+    start, steps = dcgan_geometry(tuple(image_shape[:2]) + (1,))
+    widths = [base_filters * 2 ** step for step in range(steps)]  # D's; G's in reverse
+    channels = image_shape[-1]
+    generator = latent_dim * start * start * widths[-1] + 16 * widths[0] * channels + sum(
+        16 * wide * narrow for narrow, wide in zip(widths, widths[1:]))
+    discriminator = 16 * channels * widths[0] + sum(
+        16 * narrow * wide for narrow, wide in zip(widths, widths[1:])) + start * start * widths[-1]
+    return generator + discriminator
+
+
 def dcgan_generator(latent_dim, image_shape, base_filters=64, name="generator"):
     """Radford et al. 2016: project z, then x2 transposed-conv steps halving the filters; tanh.
 

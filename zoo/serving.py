@@ -87,9 +87,15 @@ def export(gan, export_dir, name=None, version=None):
     return target
 
 
+# The most rows one request may hold, checked by every signature: a bound on what one call
+# can allocate. Larger jobs are split into several requests.
+MAX_REQUEST_ROWS = 1024
+
+
 def open_spec(spec):
-    """`spec` with every axis of any size: the graph checks the sizes (checked_inputs)."""
-    return tf.TensorSpec([None] * len(spec.shape), spec.dtype, name=spec.name)
+    """`spec` with any shape, any rank: the graph checks both (checked_inputs), so that a
+    wrong request gets the same one-line answer from TF Serving as from Python."""
+    return tf.TensorSpec(None, spec.dtype, name=spec.name)
 
 
 def shape_text(spec):
@@ -97,23 +103,51 @@ def shape_text(spec):
                            for i, d in enumerate(spec.shape)) + "]"
 
 
+def _padded_shape(tensor, rank):
+    """tf.shape(tensor), cut or padded with zeros to `rank` entries: safe on any rank."""
+    return tf.concat([tf.shape(tensor), tf.zeros([rank], tf.int32)], 0)[:rank]
+
+
+def _after(checks, tensor, shape):
+    """`tensor`, read only once `checks` passed, with the static `shape`. The order is a data
+    dependency (a reshape to a shape computed after the checks): a control dependency alone
+    does not hold once the model's function is inlined into the graph."""
+    with tf.control_dependencies(checks):
+        checked_shape = tf.identity(_padded_shape(tensor, len(shape)))
+    tensor = tf.reshape(tensor, checked_shape)
+    tensor.set_shape(shape)
+    return tensor
+
+
+def _shape_checks(tensor, spec):
+    """In-graph checks that `tensor` fits `spec`; each is safe on a tensor of any rank (its
+    shape is padded with zeros to the rank `spec` has), whichever of them runs first."""
+    message = f"{spec.name} must have shape {shape_text(spec)}"
+    rank = len(spec.shape)
+    shape = _padded_shape(tensor, rank)
+    return [tf.debugging.assert_rank(tensor, rank, message=message),
+            tf.debugging.assert_less_equal(
+                shape[0], MAX_REQUEST_ROWS,
+                message=f"{spec.name} holds more than {MAX_REQUEST_ROWS} rows: split the request")
+            ] + [tf.debugging.assert_equal(shape[axis], size, message=message)
+                 for axis, size in enumerate(spec.shape) if axis > 0 and size is not None]
+
+
 def checked_inputs(function, signature):
     """`function`, taking its inputs after in-graph checks against `signature` (the shapes
-    the model needs): each fixed axis has its size, and all inputs hold as many rows."""
+    the model needs): the rank, each fixed axis's size, at most MAX_REQUEST_ROWS rows, and as
+    many rows in every input."""
     names = ", ".join(spec.name for spec in signature)
 
     def checked(*inputs):
-        checks = []
-        for tensor, spec in zip(inputs, signature):
-            message = f"{spec.name} must have shape {shape_text(spec)}"
-            checks += [tf.debugging.assert_equal(tf.shape(tensor)[axis], size, message=message)
-                       for axis, size in enumerate(spec.shape) if axis > 0 and size is not None]
-            if len(inputs) > 1:
-                checks.append(tf.debugging.assert_equal(
-                    tf.shape(tensor)[0], tf.shape(inputs[0])[0],
-                    message=f"{names} must hold as many rows each"))
-        with tf.control_dependencies(checks):
-            return function(*[tf.identity(tensor) for tensor in inputs])
+        checks = [check for tensor, spec in zip(inputs, signature)
+                  for check in _shape_checks(tensor, spec)]
+        rows = [_padded_shape(tensor, 1)[0] for tensor in inputs]
+        checks += [tf.debugging.assert_equal(count, rows[0],
+                                             message=f"{names} must hold as many rows each")
+                   for count in rows[1:]]
+        return function(*[_after(checks, tensor, spec.shape)
+                          for tensor, spec in zip(inputs, signature)])
 
     return checked
 

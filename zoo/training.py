@@ -16,10 +16,11 @@ import sys
 from typing import Optional
 
 import keras
+import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from zoo import recovery, run_folder
+from zoo import memory, recovery, run_folder
 from zoo.callbacks import QUALITY_SEED, run_callbacks
 from zoo.checks import (check_choice, check_fraction, check_positive, check_positive_int,
                         check_seed)
@@ -315,6 +316,27 @@ def _open_run_folder(plan, strategy, output_dir, export_dir, resume):
     return output_dir, export_dir, previous_record
 
 
+# Floats a training step holds per value of its input batch, at the least: the DCGAN
+# networks' activations and their gradients, for the real and the generated batch.
+ACTIVATIONS_PER_INPUT_VALUE = 16
+# What a step keeps per weight besides the weight: its gradient and Adam's two moments.
+COPIES_PER_WEIGHT = 3
+
+
+def _check_batch_fits(gan, batch_size, spec):
+    """Refuse a batch the data can't fill (fit would wait for it forever) or memory can't hold."""
+    needed = batch_size * gan.minibatches_per_step
+    if spec.num_examples and needed > spec.num_examples:
+        raise ZooError(f"a step takes {needed:,} examples and {spec.name} has "
+                       f"{spec.num_examples:,}: lower --batch_size")
+    weights = sum(int(np.prod(v.shape)) for v in gan.variables)
+    inputs = needed * int(np.prod(gan.sample_shape))
+    memory.check_fits(f"training {gan.name} on batches of {batch_size}",
+                      memory.FLOAT32_BYTES * (weights * (1 + COPIES_PER_WEIGHT)
+                                              + inputs * ACTIVATIONS_PER_INPUT_VALUE),
+                      "lower --batch_size, --image_size or the networks' size")
+
+
 def _build(plan, strategy, source, mixed_precision, jit_compile):
     """(the compiled model, its training batches), made under `strategy` and the precision
     policy (layers take their dtype policy when they are made: the caller's is back after)."""
@@ -328,6 +350,7 @@ def _build(plan, strategy, source, mixed_precision, jit_compile):
     with _precision_policy(mixed_precision), strategy.scope():
         gan = get_model_class(plan.model)(**plan.model_kwargs, name=plan.run_name)
         gan.check_replica_batch(settings.batch_size // replicas)
+        _check_batch_fits(gan, settings.batch_size, spec)
         if tuple(gan.sample_shape) != plan.data_shape:
             raise ZooError(f"{plan.model} generates examples of shape {gan.sample_shape} but "
                            f"{plan.dataset} holds {plan.data_shape}; pick a model made for this data")
