@@ -275,3 +275,96 @@ def test_a_corrupted_dataset_file_is_named_and_nothing_is_written(tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert "does not match the checksum" in last and "replace it with the original" in last
     assert not (tmp_path / "run").exists()
+
+
+# ---------------------------------------------------------------- damaged state and data
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """A tiny run of one epoch, for the cases that damage a copy of its folder."""
+    folder = tmp_path_factory.mktemp("finished") / "run"
+    training.train(**TOY, epochs=1, eval_samples=100, output_dir=str(folder))
+    return folder
+
+
+def _write(name, text):
+    return lambda run: (run / name).write_text(text)
+
+
+def _checkpoint_as_a_file(run):
+    shutil.rmtree(run / "checkpoint")
+    (run / "checkpoint").write_text("x")
+
+
+DAMAGED_RUNS = {
+    "run.json of null": (_write("run.json", "null"), "run.json holds null where an object"),
+    "run.json a list": (_write("run.json", "[1, 2]"), "run.json holds \\[1, 2\\] where an object"),
+    "run.json cut short": (_write("run.json", "{"), "run.json is not valid JSON"),
+    "history.json of numbers": (_write("history.json", "[1, 2]"), "where a list of objects was expected"),
+    "history.json an object": (_write("history.json", '{"a": 1}'), "where a list of objects was expected"),
+    "history.json of null": (_write("history.json", "null"), "history.json holds null"),
+    "checkpoint a file": (_checkpoint_as_a_file, "checkpoint is a file where the checkpoints' folder"),
+}
+
+
+@pytest.mark.parametrize("how", DAMAGED_RUNS)
+def test_a_damaged_run_folder_is_named_and_left_as_it_was(finished_run, tmp_path, how):
+    damage, message = DAMAGED_RUNS[how]
+    run = shutil.copytree(finished_run, tmp_path / "run")
+    damage(run)
+    before = _snapshot(run)
+    with pytest.raises(zoo.ZooError, match=message) as error:
+        training.train(**TOY, epochs=2, eval_samples=100, output_dir=str(run), resume=True)
+    assert "\n" not in str(error.value) and "damaged" in str(error.value)
+    assert _snapshot(run) == before
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{not json", "TF_CONFIG is not valid JSON"),
+    ("[1]", "TF_CONFIG must be a JSON object"),
+    ('{"cluster": 3}', "TF_CONFIG must be a JSON object"),
+])
+def test_a_bad_tf_config_is_one_line(monkeypatch, tmp_path, text, message):
+    monkeypatch.setenv("TF_CONFIG", text)
+    with pytest.raises(zoo.ZooError, match=message):
+        training.make_strategy("multiworker")
+
+
+def _unpaired_folder(root):
+    """Two tiny JPEGs in each of trainA, trainB, testA and testB."""
+    import tensorflow as tf
+
+    for split in ("trainA", "trainB", "testA", "testB"):
+        (root / split).mkdir(parents=True)
+        for i in range(2):
+            pixels = np.full((16, 16, 3), 40 * i, np.uint8)
+            (root / split / f"{i}.jpg").write_bytes(tf.io.encode_jpeg(pixels).numpy())
+    return root
+
+
+@pytest.mark.parametrize("damage", ["empty", "text", "cut short"])
+@pytest.mark.parametrize("split", ["trainA", "testB"])
+def test_a_damaged_image_in_a_domain_folder_is_named_before_anything_is_written(tmp_path, damage, split):
+    folder = _unpaired_folder(tmp_path / "horse2zebra")
+    image = folder / split / "1.jpg"
+    whole = image.read_bytes()
+    image.write_bytes({"empty": b"", "text": b"hello", "cut short": whole[:len(whole) // 2]}[damage])
+    with pytest.raises(zoo.ZooError, match=f"{split}/1.jpg is not a whole JPEG or PNG image"):
+        training.train(model="cyclegan", dataset="horse2zebra", image_size=16, epochs=1,
+                       steps_per_epoch=1, manual_dir=str(folder), verbose=0,
+                       output_dir=str(tmp_path / "run"),
+                       **{k: v for k, v in TINY_CONFIGS["cyclegan"].items() if k != "image_shape"})
+    assert not (tmp_path / "run").exists()
+
+
+@needs_mnist
+def test_a_truncated_prepared_shard_is_one_line(tmp_path):
+    from zoo.data.images import prepared_builder
+
+    prepared_builder("mnist", str(tmp_path / "tfds"), os.environ["ZOO_MANUAL_DIR"])
+    (shard,) = (tmp_path / "tfds").glob("mnist/*/mnist-train.tfrecord*")
+    with open(shard, "r+b") as f:
+        f.truncate(shard.stat().st_size // 2)
+    with pytest.raises(zoo.ZooError, match="the prepared data are damaged \\(truncated record"):
+        training.train(model="dcgan", dataset="mnist", data_dir=str(tmp_path / "tfds"),
+                       epochs=1, steps_per_epoch=1, verbose=0, output_dir=str(tmp_path / "run"),
+                       **{k: v for k, v in TINY_CONFIGS["dcgan"].items() if k != "image_shape"})

@@ -161,6 +161,10 @@ def _one_sgd_step(precision, weights, batch):
 def test_float16_gradients_are_unscaled_to_the_float32_size():
     # The LossScaleOptimizer divides the gradients by its scale (2**15 at first); the step must
     # have multiplied the loss by it, or every update would be 32768 times too small.
+    # A fixed start: from some starts the first float16 gradients overflow at the scale of
+    # 2**15 and the LossScaleOptimizer skips that update (as it should), which is not the
+    # size this test compares.
+    keras.utils.set_random_seed(0)
     weights = [w.numpy() for w in zoo.create("gan_1d", **TINY_CONFIGS["gan_1d"]).weights]
     batch = tf.constant(np.random.default_rng(0).normal(4.0, 1.25, (16, 1)), tf.float32)
     full = _one_sgd_step("float32", weights, batch)

@@ -75,7 +75,7 @@ class EpochHistory(keras.callbacks.Callback):
     def __init__(self, path, restored_epoch):
         super().__init__()
         self.path = path
-        self.epochs = read_json(path, [])[:restored_epoch]
+        self.epochs = read_json(path, [], kind=list)[:restored_epoch]
 
     def on_epoch_end(self, epoch, logs=None):
         if recovery.diverged(self.model):  # a diverged epoch is rolled back, not recorded

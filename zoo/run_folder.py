@@ -69,7 +69,8 @@ def check_output_dir(path, resume, settings_record):
         if not resume:
             raise ZooError(f"{path} already holds a run: pass --resume to continue it, or pick "
                            "another --output_dir")
-        previous = read_json(record_file)
+        previous = read_json(record_file, kind=dict)
+        read_json(os.path.join(path, HISTORY_FILE), kind=list)  # damaged: refused before any write
         for key in ("model", "dataset", "model_kwargs"):
             if previous.get(key) != settings_record[key]:
                 raise ZooError(f"--resume: this run was started with {key}={previous.get(key)!r}, "
@@ -83,16 +84,26 @@ def write_record(path, settings_record):
     write_json(os.path.join(path, RECORD_FILE), settings_record)
 
 
-def read_json(path, default=None):
-    """The file's value, or `default` when it does not exist."""
+_DAMAGED = "the run directory is damaged: restore or delete that file"
+
+
+def read_json(path, default=None, kind=None):
+    """The file's value, or `default` when it does not exist. With `kind` (dict or list), a
+    value of another type is a damaged file; a list's items must then be dicts."""
     try:
         with open(path) as f:
-            return json.load(f)
+            value = json.load(f)
     except FileNotFoundError:
         return default
-    except json.JSONDecodeError as error:
-        raise ZooError(f"{path} is not valid JSON ({error}); the run directory is damaged: "
-                       "restore or delete that file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ZooError(f"{path} is not valid JSON ({error}); {_DAMAGED}") from None
+    except IsADirectoryError:
+        raise ZooError(f"{path} is a folder where a file was expected; {_DAMAGED}") from None
+    if kind is not None and not (isinstance(value, kind) and (
+            kind is not list or all(isinstance(item, dict) for item in value))):
+        what = "a list of objects" if kind is list else "an object"
+        raise ZooError(f"{path} holds {json.dumps(value)[:40]} where {what} was expected; {_DAMAGED}")
+    return value
 
 
 def checkpointed_epoch(output_dir):

@@ -11,7 +11,9 @@ the files a run writes.
 
 import contextlib
 import dataclasses
+import json
 import os
+import re
 import sys
 from typing import Optional
 
@@ -200,8 +202,24 @@ def make_strategy(distribute):
     if distribute == "mirrored":
         return tf.distribute.MirroredStrategy()
     if distribute == "multiworker":
+        _check_tf_config(os.environ.get("TF_CONFIG"))
         return tf.distribute.MultiWorkerMirroredStrategy()
     raise ZooError(f"distribute must be one of {STRATEGIES}, got {distribute!r}")
+
+
+def _check_tf_config(text):
+    """TF_CONFIG, where set, must be the JSON object TensorFlow reads (cluster and task)."""
+    if not text:
+        return
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ZooError(f"TF_CONFIG is not valid JSON ({error}): set it to "
+                       '{"cluster": {"worker": [...]}, "task": {"type": "worker", "index": 0}}') from None
+    if not isinstance(config, dict) or not isinstance(config.get("cluster", {}), dict) \
+            or not isinstance(config.get("task", {}), dict):
+        raise ZooError("TF_CONFIG must be a JSON object with a \"cluster\" object and a \"task\" "
+                       f"object, got {text[:60]!r}")
 
 
 def _is_chief(strategy):
@@ -386,11 +404,14 @@ def _restore(gan, output_dir, settings, resume):
     A run that reached its epochs and saved and exported them is brought back and writes
     nothing (no second export version of the same weights, no TensorBoard run)."""
     checkpoint_dir = os.path.join(output_dir, run_folder.CHECKPOINT_DIR)
+    if os.path.exists(checkpoint_dir) and not os.path.isdir(checkpoint_dir):
+        raise ZooError(f"{checkpoint_dir} is a file where the checkpoints' folder belongs; the run "
+                       "directory is damaged: restore or delete that file")
     checkpoint = recovery.CrashSafeBackup(checkpoint_dir)
     if resume:
         recovery.adopt_keras_checkpoint(checkpoint_dir)
     restored_epoch = run_folder.checkpointed_epoch(output_dir)
-    finished = (run_folder.read_json(os.path.join(output_dir, run_folder.RESULT_FILE))
+    finished = (run_folder.read_json(os.path.join(output_dir, run_folder.RESULT_FILE), kind=dict)
                 if restored_epoch >= settings.epochs else None)
     if not finished or finished.get("completed_epochs") != restored_epoch:
         return checkpoint, restored_epoch, None
@@ -450,6 +471,15 @@ def _check_data(gan, spec):
 
 
 
+def _damaged_data_error(error):
+    """The ZooError for a DataLossError that reading the prepared data raised."""
+    found = re.search(r"(truncated|corrupted) record[^\n:']*", error.message)
+    what = found.group(0).strip() if found else "a record does not read back"
+    return ZooError(f"the prepared data are damaged ({what}): delete the dataset's folder under "
+                    "--data_dir (or $ZOO_DATA_DIR) so that it is prepared again, then run again "
+                    "with --resume")
+
+
 def _fit_rolling_back(gan, train_data, settings, callbacks, checkpoint, verbose):
     """`gan.fit`, started again from the last checkpoint each time training diverges.
 
@@ -460,8 +490,11 @@ def _fit_rolling_back(gan, train_data, settings, callbacks, checkpoint, verbose)
     while True:
         guard = recovery.DivergenceGuard(learning_rate_scale)
         # The guard goes before the run's writers: they take its verdict on each epoch.
-        gan.fit(train_data, epochs=settings.epochs, steps_per_epoch=settings.steps_per_epoch,
-                callbacks=[guard, *callbacks], shuffle=False, verbose=verbose)
+        try:
+            gan.fit(train_data, epochs=settings.epochs, steps_per_epoch=settings.steps_per_epoch,
+                    callbacks=[guard, *callbacks], shuffle=False, verbose=verbose)
+        except tf.errors.DataLossError as error:  # a damaged record in the prepared data
+            raise _damaged_data_error(error) from None
         if guard.diverged_at is None:
             return rollbacks
         epoch, step, logs = guard.diverged_at

@@ -51,7 +51,27 @@ def _files(folder, subfolder):
                    for f in tf.io.gfile.glob(os.path.join(folder, subfolder, pattern)))
     if not files:
         raise ZooError(f"{os.path.join(folder, subfolder)} holds no .jpg or .png images")
+    for path in files:
+        _check_whole_image(path)
     return files
+
+
+# How a whole file of each format begins and ends (a JPEG may be padded with zero bytes).
+_JPEG = (b"\xff\xd8", b"\xff\xd9")
+_PNG = (b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82")
+
+
+def _check_whole_image(path):
+    """Refuse, before training, a file that would stop it mid-epoch: empty, truncated, or no
+    JPEG or PNG at all (its first and last bytes tell; decoding every image would take long)."""
+    with tf.io.gfile.GFile(path, "rb") as f:
+        head = f.read(8)
+        size = f.size()
+        f.seek(max(size - 64, 0))
+        tail = f.read().rstrip(b"\x00")
+    if not any(head.startswith(start) and tail.endswith(end) for start, end in (_JPEG, _PNG)):
+        raise ZooError(f"{path} is not a whole JPEG or PNG image (empty, cut short, or another kind "
+                       "of file): replace or remove it")
 
 
 def _decode(path):
