@@ -233,3 +233,26 @@ def test_wgans_preset_trains_with_rmsprop_and_n_critic_5(tmp_path):
     assert isinstance(gan.d_optimizer, keras.optimizers.RMSprop)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(5e-5)
     assert int(gan.d_optimizer.iterations) == 5 * int(gan.g_optimizer.iterations) == 10
+
+
+def _tensorboard_steps(run):
+    """Every epoch_d_loss scalar's step in the run's event files, repeats kept."""
+    steps = []
+    for path in sorted((run / "logs" / "train").glob("*tfevents*")):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            steps += [event.step for value in event.summary.value if value.tag == "epoch_d_loss"]
+    return sorted(steps)
+
+
+def test_tensorboard_lists_each_epoch_once_after_a_resume_past_a_lost_checkpoint(tmp_path):
+    # A kill inside epoch 2's checkpoint write leaves its scalars in the event file and no
+    # checkpoint: the resume trains epoch 2 again, and must not list it twice.
+    run = tmp_path / "run"
+    toy = dict(model="gan_1d", dataset="gaussian_1d", steps_per_epoch=2, eval_samples=100,
+               verbose=0, output_dir=str(run))
+    training.train(**toy, epochs=2)
+    assert _tensorboard_steps(run) == [0, 1]
+    shutil.rmtree(run / "checkpoint" / "epoch_0002")
+    (run / "result.json").unlink()
+    training.train(**toy, epochs=3, resume=True)
+    assert _tensorboard_steps(run) == [0, 1, 2]

@@ -12,6 +12,7 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 from absl import logging
 
 from zoo import recovery
@@ -105,9 +106,55 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def _readable_records(path):
+    """(the records of a TFRecord file up to any cut short by a kill, whether all were whole)."""
+    records, iterator = [], iter(tf.data.TFRecordDataset(path))
+    while True:
+        try:
+            records.append(next(iterator).numpy())
+        except StopIteration:
+            return records, True
+        except tf.errors.DataLossError:
+            return records, False
+
+
+def cut_event_files(log_dir, epochs):
+    """Drop from the event files under `log_dir` the summaries of epoch `epochs` (0-based
+    steps) and later, and any record a kill cut short: a resume trains those epochs again,
+    and TensorBoard would list each twice."""
+    from tensorboard.compat.proto import event_pb2
+
+    def later(record):
+        event = event_pb2.Event.FromString(record)
+        return event.HasField("summary") and event.step >= epochs
+
+    for root, _, names in os.walk(log_dir):
+        for name in (n for n in names if "tfevents" in n):
+            path = os.path.join(root, name)
+            records, whole = _readable_records(path)
+            kept = [record for record in records if not later(record)]
+            if whole and len(kept) == len(records):
+                continue
+            partial = os.path.join(root, ".cut_partial")  # no "tfevents": TensorBoard skips it
+            with tf.io.TFRecordWriter(partial) as writer:
+                for record in kept:
+                    writer.write(record)
+            os.replace(partial, path)
+
+
 class FlushedTensorBoard(keras.callbacks.TensorBoard):
     """TensorBoard whose epoch scalars reach the disk at the end of the epoch, before the
-    checkpoint (the summary writer would otherwise hold them for up to two minutes)."""
+    checkpoint (the summary writer would otherwise hold them for up to two minutes), and
+    which, on a resume, first drops what it wrote of the epochs after the checkpoint."""
+
+    def __init__(self, log_dir, restored_epoch, **kwargs):
+        super().__init__(log_dir, **kwargs)
+        self.restored_epoch = restored_epoch
+
+    def on_train_begin(self, logs=None):
+        if os.path.isdir(self.log_dir):
+            cut_event_files(self.log_dir, self.restored_epoch)
+        super().on_train_begin(logs)
 
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch, logs)
@@ -145,7 +192,7 @@ def run_callbacks(output_dir, settings, learning_rates, restored_epoch, checkpoi
         *([SampleQuality(evaluate, eval_samples, settings.eval_every, QUALITY_SEED)] if measures else []),
         *([TimeBudget(settings.time_budget)] if settings.time_budget else []),
         history,
-        FlushedTensorBoard(os.path.join(output_dir, LOGS_DIR), write_graph=False),
+        FlushedTensorBoard(os.path.join(output_dir, LOGS_DIR), restored_epoch, write_graph=False),
         SampleGrid(os.path.join(output_dir, SAMPLES_DIR), grid_samples),
         checkpoint,
     ]
