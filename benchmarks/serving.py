@@ -112,7 +112,12 @@ def main(argv):
 
 if __name__ == "__main__":
     flags.DEFINE_list("presets", ["dcgan_mnist", "cgan_mnist"], "shipped presets to serve")
+    from zoo.serving import MAX_REQUEST_ROWS
+
     flags.DEFINE_list("batches", ["1", "64"], "images per request")
+    flags.register_validator(
+        "batches", lambda sizes: all(s.isdigit() and 0 < int(s) <= MAX_REQUEST_ROWS for s in sizes),
+        message=f"--batches takes request sizes from 1 to {MAX_REQUEST_ROWS}, e.g. --batches=1,64")
     flags.DEFINE_integer("requests", 200, "timed requests per batch size and way", lower_bound=1)
     flags.DEFINE_integer("warmup", 10, "untimed requests first", lower_bound=0)
     flags.DEFINE_string("out", None, "also write the table here (and the figures as .json)")

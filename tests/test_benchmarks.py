@@ -1,10 +1,15 @@
 """The benchmarks' code paths, on runs short enough for the suite (their figures come from
 the full runs in benchmarks/results/)."""
 
+import os
+import re
+import subprocess
+import sys
+
 import pytest
 
 from benchmarks import mixtures
-from conftest import needs_mnist
+from conftest import REPO, needs_mnist
 
 
 def test_mixtures_benchmark_trains_measures_and_tabulates_beside_the_paper():
@@ -209,3 +214,24 @@ def test_time_to_quality_reports_the_first_evaluation_under_the_target():
              dict(fid=20.0, train_seconds=180, cpu_seconds=300, epoch=3)]
     assert minutes_to_reach(curve, 30.0) == (2.0, 200 / 60, 2)
     assert minutes_to_reach(curve, 10.0) is None
+
+
+BAD_BENCHMARK_FLAGS = [
+    (["benchmarks.serving", "--batches=abc"], "--batches takes request sizes from 1 to 1024"),
+    (["benchmarks.serving", "--batches=0"], "--batches takes request sizes from 1 to 1024"),
+    (["benchmarks.quality", "--preset=dcgan_mnist", "--out={tmp}/missing/quality.md"],
+     "the folder .*missing does not exist; make it first"),
+    (["benchmarks.diagnosis", "--out={tmp}"], "is a folder: name a file"),
+]
+
+
+@pytest.mark.parametrize("args, message", BAD_BENCHMARK_FLAGS,
+                         ids=[" ".join(a) for a, _ in BAD_BENCHMARK_FLAGS])
+def test_a_benchmarks_bad_flag_is_one_line_before_it_measures(tmp_path, args, message):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = subprocess.run([sys.executable, "-m", *args], cwd=REPO, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and re.search(message, last), last
+    assert os.listdir(tmp_path) == []
