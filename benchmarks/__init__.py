@@ -6,6 +6,34 @@ import tempfile
 import time
 
 
+def check_out_file(path):
+    """--out must be a file that can be written where it is named: checked before the
+    measurement it would report, not after."""
+    from zoo.errors import ZooError
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ZooError(f"--out={path} is a folder: name a file (e.g. benchmarks/results/x.md)")
+    if not os.path.isdir(folder):
+        raise ZooError(f"--out={path}: the folder {folder} does not exist; make it first")
+    if not os.access(folder, os.W_OK):
+        raise ZooError(f"--out={path}: can't write to {folder}; pick another folder")
+
+
+def run_benchmark(main):
+    """zoo.cli.run_main(main) (bad input: one line, exit 2), with --out checked first."""
+    from absl import flags
+
+    from zoo.cli import run_main
+
+    def checked(argv):
+        if flags.FLAGS.out:
+            check_out_file(flags.FLAGS.out)
+        return main(argv)
+
+    run_main(checked)
+
+
 def emit(table, out=None, figures=None):
     """Print `table`; with `out`, write it there and `figures` (if any) beside it as .json."""
     print(table)

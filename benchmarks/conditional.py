@@ -131,6 +131,6 @@ if __name__ == "__main__":
                          "(default: the preset's)", lower_bound=1)
     flags.DEFINE_list("shipped", [], "shipped presets to measure as they are (alone, unless "
                       "--configs is given too)")
-    from zoo.cli import run_main
+    from benchmarks import run_benchmark
 
-    run_main(main)
+    run_benchmark(main)

@@ -74,8 +74,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    from zoo.cli import run_main
+    from benchmarks import run_benchmark
 
     flags.DEFINE_list("presets", ["dcgan_mnist"], "unconditional MNIST presets to take apart")
     flags.DEFINE_string("out", None, "also write the table here (and the figures as .json)")
-    run_main(main)
+    run_benchmark(main)

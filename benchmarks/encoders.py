@@ -116,6 +116,6 @@ if __name__ == "__main__":
     define_configuration_flags(CONFIGS, minutes=None)
     flags.DEFINE_integer("epochs", None, "epochs per configuration instead of --minutes "
                          "(default: the preset's)", lower_bound=1)
-    from zoo.cli import run_main
+    from benchmarks import run_benchmark
 
-    run_main(main)
+    run_benchmark(main)

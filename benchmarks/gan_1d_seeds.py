@@ -51,6 +51,6 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    from zoo.cli import run_main
+    from benchmarks import run_benchmark
 
-    run_main(main)
+    run_benchmark(main)

@@ -68,6 +68,6 @@ def main(argv):
 
 if __name__ == "__main__":
     define_configuration_flags(CONFIGS, minutes=5.0)
-    from zoo.cli import run_main
+    from benchmarks import run_benchmark
 
-    run_main(main)
+    run_benchmark(main)

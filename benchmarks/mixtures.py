@@ -107,6 +107,6 @@ def define_flags():
 
 if __name__ == "__main__":
     define_flags()
-    from zoo.cli import run_main
+    from benchmarks import run_benchmark
 
-    run_main(main)
+    run_benchmark(main)

@@ -121,6 +121,6 @@ if __name__ == "__main__":
     flags.DEFINE_integer("requests", 200, "timed requests per batch size and way", lower_bound=1)
     flags.DEFINE_integer("warmup", 10, "untimed requests first", lower_bound=0)
     flags.DEFINE_string("out", None, "also write the table here (and the figures as .json)")
-    from zoo.cli import run_main
+    from benchmarks import run_benchmark
 
-    run_main(main)
+    run_benchmark(main)

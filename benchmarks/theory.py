@@ -162,6 +162,6 @@ if __name__ == "__main__":
 
     flags.DEFINE_list("seeds", ["0", "1", "2"], "seeds to run the checks with")
     flags.DEFINE_string("out", None, "also write the table to this file")
-    from zoo.cli import run_main
+    from benchmarks import run_benchmark
 
-    run_main(main)
+    run_benchmark(main)

@@ -378,6 +378,6 @@ if __name__ == "__main__":
                       "the zoo's update order (the loops are measured as ever)")
     flags.DEFINE_float("ema_decay", 0.0, "generator EMA of the zoo's model (0: off)")
     flags.DEFINE_string("out", None, "also write the table here (and the figures as .json)")
-    from zoo.cli import run_main
+    from benchmarks import run_benchmark
 
-    run_main(main)
+    run_benchmark(main)

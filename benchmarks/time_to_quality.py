@@ -425,6 +425,6 @@ if __name__ == "__main__":
                         "and go on from the state found here")
     flags.DEFINE_list("report", None, "logs to report instead of training")
     flags.DEFINE_string("out", None, "with --report: write the table here and the plot beside it")
-    from zoo.cli import run_main
+    from benchmarks import run_benchmark
 
-    run_main(main)
+    run_benchmark(main)

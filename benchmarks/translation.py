@@ -199,6 +199,6 @@ if __name__ == "__main__":
     flags.DEFINE_string("manual_dir", None, "folder holding horse2zebra's trainA/ ... testB/ "
                         "(or a folder holding horse2zebra/)")
     flags.DEFINE_string("data_dir", None, "tensorflow-datasets folder")
-    from zoo.cli import run_main
+    from benchmarks import run_benchmark
 
-    run_main(main)
+    run_benchmark(main)

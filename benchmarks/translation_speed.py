@@ -105,6 +105,6 @@ if __name__ == "__main__":
     flags.DEFINE_integer("warmup", 3, "untimed steps first (tracing)", lower_bound=1)
     flags.DEFINE_integer("seed", 0, "seed of the weights and the images")
     flags.DEFINE_string("out", None, "also write the table to this file (and the figures as .json)")
-    from zoo.cli import run_main
+    from benchmarks import run_benchmark
 
-    run_main(main)
+    run_benchmark(main)

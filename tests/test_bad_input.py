@@ -45,7 +45,7 @@ CLI = [
     (["--model=dcgan", "--dataset=celeb_a", "--image_size=14336"],
      "DCGAN networks for images of \\(14336, 14336, 3\\) .* needs about .* GB of memory"),
     (["--model=dcgan", "--dataset=mnist", "--latent_dim=1000000000"],
-     "with latent_dim 1000000000 needs about .* GB of memory and this machine has .* free"),
+     "with latent_dim 1000000000 and base_filters 64 needs about .* GB of memory and this machine has .* free"),
     (["--model=dcgan", "--dataset=mnist", "--eval_samples=-1"], "flag --eval_samples=-1"),
     (["--model=gan", "--dataset=ring8", "--eval_samples=0", "--eval_every=1"],
      "eval_every=1 measures samples and eval_samples=0 measures none"),

@@ -293,14 +293,16 @@ def test_models_config_parses_as_tf_servings_proto_whatever_the_folder_holds(tmp
 
 # Requests TF Serving passes to the graph unchecked: a wrong rank, too many rows, rows that
 # disagree. Each must be refused by the signature's own checks, in one of its messages.
-OUR_MESSAGES = ("must have shape", "must hold as many rows each", "rows: split the request")
+OUR_MESSAGES = ("must have shape", "must hold as many rows each", "rows (split a larger request)")
 BAD_REQUESTS = {
     "z of rank 1": ("gan_1d", "serving_default", dict(z=np.zeros(3, np.float32)), "z must have shape"),
     "z of rank 3": ("gan_1d", "serving_default", dict(z=np.zeros((2, 1, 1), np.float32)),
                     "z must have shape"),
     "a scalar seed": ("gan_1d", "seeds", dict(seeds=np.int64(4)), "seeds must have shape"),
     "too many seeds": ("gan_1d", "seeds", dict(seeds=np.arange(serving.MAX_REQUEST_ROWS + 1)),
-                       f"seeds holds more than {serving.MAX_REQUEST_ROWS} rows"),
+                       f"seeds must hold 1 to {serving.MAX_REQUEST_ROWS} rows"),
+    "no images": ("cyclegan", "a2b", dict(images=np.zeros((0, 16, 16, 3), np.float32)),
+                  "images must hold 1 to"),
     "labels of rank 2": ("cgan", "serving_default",
                          dict(z=np.zeros((2, 4), np.float32), label=np.zeros((2, 1), np.int64)),
                          "label must have shape"),

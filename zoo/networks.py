@@ -14,7 +14,8 @@ import math
 import keras
 from keras import layers
 
-from zoo.checks import check_choice
+from zoo import memory
+from zoo.checks import check_choice, check_positive_int
 from zoo.errors import ZooError
 from zoo.layers import (dcgan_init, Maxout, MinibatchStdDev, batch_norm, down_block, normalized,
                         up_block)
@@ -93,6 +94,19 @@ def dcgan_weight_count(latent_dim, image_shape, base_filters=64):
     discriminator = 16 * channels * widths[0] + sum(
         16 * narrow * wide for narrow, wide in zip(widths, widths[1:])) + start * start * widths[-1]
     return generator + discriminator
+
+
+def checked_dcgan_width(latent_dim, image_shape, base_filters):
+    """`base_filters` as an int, once the DCGAN networks of these sizes are known to fit in
+    free memory: refused before building, which would take the machine instead."""
+    base_filters = check_positive_int("base_filters", base_filters)
+    weights = dcgan_weight_count(check_positive_int("latent_dim", latent_dim), image_shape,
+                                 base_filters)
+    memory.check_fits(f"DCGAN networks for images of {tuple(image_shape)} with latent_dim "
+                      f"{latent_dim} and base_filters {base_filters}",
+                      weights * memory.FLOAT32_BYTES,
+                      "lower latent_dim, base_filters or the image size")
+    return base_filters
 
 
 def dcgan_generator(latent_dim, image_shape, base_filters=64, name="generator"):

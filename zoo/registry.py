@@ -24,7 +24,8 @@ class Preset:
 
     `model_kwargs` go to the model's constructor, `train` holds the training settings
     (batch_size, epochs, learning rates and betas, ...). `weights` is a file name inside
-    saved_models/ and `sha256` the checksum of all its files (zoo.saving.folder_digest); both stay None for presets that ship no weights.
+    saved_models/ and `sha256` the checksum of all its files (zoo.saving.folder_digest);
+    both stay None for presets that ship no weights.
     """
 
     name: str

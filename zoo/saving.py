@@ -201,21 +201,34 @@ def file_digest(path, algorithm):
 
 
 def _load_dir(model_dir):
-    with open(os.path.join(model_dir, CONFIG_FILE)) as f:
+    with open(os.path.join(model_dir, CONFIG_FILE), "rb") as f:
         try:
             saved = json.load(f)
-        except json.JSONDecodeError as error:
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise ZooError(f"{model_dir}/{CONFIG_FILE} is not valid JSON ({error}); "
                            "the model folder is damaged, re-save it") from None
     if not isinstance(saved, dict) or "model" not in saved or not isinstance(saved.get("config"), dict):
         raise ZooError(f"{model_dir}/{CONFIG_FILE} does not describe a model (it needs \"model\" "
                        "and \"config\"); the model folder is damaged, re-save it")
-    gan = create(saved["model"], **saved["config"])
+    gan = _create_from_config(saved, model_dir)
     _load_generator_networks(gan, model_dir, saved["model"])
     discriminator_file = os.path.join(model_dir, DISCRIMINATOR_FILE)
     if os.path.exists(discriminator_file):  # shipped presets keep the generator only
         _load_weights(gan.discriminator, discriminator_file, saved["model"])
     return gan
+
+
+def _create_from_config(saved, model_dir):
+    """The model config.json describes. A setting no check names (a list where a number
+    belongs, say) surfaces as the builder's own error: one line that blames the file."""
+    try:
+        return create(saved["model"], **saved["config"])
+    except ZooError as error:
+        raise ZooError(f"{model_dir}/{CONFIG_FILE}: {error}") from None
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise ZooError(f"{model_dir}/{CONFIG_FILE} holds settings that make no {saved['model']} "
+                       f"({reason}); the model folder is damaged, re-save it") from None
 
 
 def _load_generator_networks(gan, model_dir, model_name):
@@ -241,7 +254,7 @@ def _load_weights(network, path, model_name):
         raise ZooError(f"{path} is missing; the model folder is incomplete, re-save it")
     try:
         network.load_weights(path)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError) as error:  # h5py's own too
         shapes = re.search(r"variable\.shape=(\(.*?\)), Received: value\.shape=(\(.*?\))", str(error))
         reason = (f"it holds a weight of shape {shapes.group(2)} where the model has {shapes.group(1)}"
                   if shapes else str(error).strip().splitlines()[0].rstrip(":"))

@@ -125,17 +125,17 @@ def _shape_checks(tensor, spec):
     message = f"{spec.name} must have shape {shape_text(spec)}"
     rank = len(spec.shape)
     shape = _padded_shape(tensor, rank)
+    rows_message = f"{spec.name} must hold 1 to {MAX_REQUEST_ROWS} rows (split a larger request)"
     return [tf.debugging.assert_rank(tensor, rank, message=message),
-            tf.debugging.assert_less_equal(
-                shape[0], MAX_REQUEST_ROWS,
-                message=f"{spec.name} holds more than {MAX_REQUEST_ROWS} rows: split the request")
+            tf.debugging.assert_less_equal(shape[0], MAX_REQUEST_ROWS, message=rows_message),
+            tf.debugging.assert_greater_equal(shape[0], 1, message=rows_message),
             ] + [tf.debugging.assert_equal(shape[axis], size, message=message)
                  for axis, size in enumerate(spec.shape) if axis > 0 and size is not None]
 
 
 def checked_inputs(function, signature):
     """`function`, taking its inputs after in-graph checks against `signature` (the shapes
-    the model needs): the rank, each fixed axis's size, at most MAX_REQUEST_ROWS rows, and as
+    the model needs): the rank, each fixed axis's size, 1 to MAX_REQUEST_ROWS rows, and as
     many rows in every input."""
     names = ", ".join(spec.name for spec in signature)
 

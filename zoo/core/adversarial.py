@@ -3,9 +3,10 @@
 A variant supplies `build_generator()` and `build_discriminator()` (functional keras
 Models named "generator" and "discriminator") and, where its objective differs, overrides
 `discriminator_loss(d, real, fake)` / `generator_loss(d, fake)`, which read D through `d` (a
-zoo.core.discriminator_pass.DiscriminatorPass the step chooses) and return one loss per example. The base class
-owns the step and the loss reduction (GenerativeModel the noise, generation and serving), so
-that distribution (`tf.distribute`), checkpoints and export work the same for every variant.
+zoo.core.discriminator_pass.DiscriminatorPass the step chooses) and return one loss per
+example. The base class owns the step and the loss reduction (GenerativeModel the noise,
+generation and serving), so that distribution (`tf.distribute`), checkpoints and export work
+the same for every variant.
 
 It also owns the remedies against mode collapse and the discriminator's regularisers, so
 that every variant has them: packing (PacGAN), unrolled discriminator steps (Metz et al.

@@ -6,12 +6,11 @@ with ReLU layers and batch norm, D with maxout layers. Images get the DCGAN netw
 holds only its objective and its presets, and every remedy reaches every variant.
 """
 
-from zoo import memory
 from zoo.checks import check_positive_int
 from zoo.core.adversarial import BaseGAN
 from zoo.errors import ZooError
 from zoo.networks import (dcgan_discriminator, dcgan_generator, dcgan_geometry,
-                          dcgan_weight_count, mlp_discriminator, mlp_generator)
+                          checked_dcgan_width, mlp_discriminator, mlp_generator)
 
 
 # The settings of each family of networks, with their defaults (d_normalization's is the
@@ -53,13 +52,8 @@ class StandardGAN(BaseGAN):
                            f"networks for {'images' if kind == 'points' else 'points'}, and "
                            f"image_shape {self.image_shape} holds {kind}: drop "
                            f"{'it' if one else 'them'}")
-        self.base_filters = check_positive_int("base_filters", base_filters)
-        if not self.for_points:  # refuse networks that can't be built before building them
-            weights = dcgan_weight_count(check_positive_int("latent_dim", latent_dim),
-                                         self.image_shape, self.base_filters)
-            memory.check_fits(f"DCGAN networks for images of {self.image_shape} with latent_dim "
-                              f"{latent_dim}", weights * memory.FLOAT32_BYTES,
-                              "lower latent_dim, base_filters or the image size")
+        self.base_filters = (check_positive_int("base_filters", base_filters) if self.for_points
+                             else checked_dcgan_width(latent_dim, self.image_shape, base_filters))
         self.d_normalization = d_normalization or self.default_d_normalization
         self.g_hidden = tuple(g_hidden)
         self.d_hidden = tuple(d_hidden)

@@ -23,7 +23,7 @@ import collections
 import keras
 
 from zoo import losses
-from zoo.checks import check_choice
+from zoo.checks import check_choice, check_positive_int
 from zoo.core.adversarial import BaseGAN
 from zoo.core.translation import TranslationGAN
 from zoo.errors import ZooError
@@ -64,7 +64,7 @@ class DTN(TranslationGAN):
         check_choice("encoder", encoder, ENCODERS)
         if not (constancy_weight >= 0 and identity_weight >= 0):
             raise ZooError("constancy_weight and identity_weight must be >= 0")
-        self.encoder_name, self.base_filters = encoder, int(base_filters)
+        self.encoder_name, self.base_filters = encoder, check_positive_int("base_filters", base_filters)
         self.constancy_weight, self.identity_weight = float(constancy_weight), float(identity_weight)
         super().__init__(image_shape=image_shape, pool_size=pool_size, **kwargs)
 

@@ -19,11 +19,11 @@ import keras
 import tensorflow as tf
 
 from zoo import losses
-from zoo.checks import check_choice
+from zoo.checks import check_choice, check_positive
 from zoo.core import GenerativeModel
 from zoo.core.encoding import EncodingMixin
 from zoo.errors import ZooError
-from zoo.networks import dcgan_generator, dcgan_geometry, gaussian_encoder
+from zoo.networks import checked_dcgan_width, dcgan_generator, dcgan_geometry, gaussian_encoder
 from zoo.registry import Preset, register_model, register_preset
 
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -43,13 +43,12 @@ class VAE(EncodingMixin, GenerativeModel):
         self.check_image_shape(image_shape)
         dcgan_geometry(tuple(image_shape))
         check_choice("likelihood", likelihood, LIKELIHOODS)
-        if not (isinstance(gaussian_sigma, (int, float)) and gaussian_sigma > 0):
-            raise ZooError(f"gaussian_sigma must be a positive number, got {gaussian_sigma!r}")
+        check_positive("gaussian_sigma", gaussian_sigma)
         if latent_distribution != "normal":
             raise ZooError("the VAE's prior is N(0, I), which its KL term assumes: drop "
                            f"latent_distribution={latent_distribution!r}")
         self.image_shape = tuple(image_shape)
-        self.base_filters = base_filters
+        self.base_filters = checked_dcgan_width(latent_dim, self.image_shape, base_filters)
         self.likelihood = likelihood
         self.gaussian_sigma = float(gaussian_sigma)
         super().__init__(latent_dim=latent_dim, **kwargs)
