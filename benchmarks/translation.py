@@ -101,8 +101,8 @@ def _cell(value, fmt):
 
 def table(results, image_size, classifier_info):
     accuracy = classifier_info.get("test_accuracy")
-    rows = [f"| configuration | a2b zebra share | a2b FID | b2a horse share | b2a FID | epochs "
-            f"| training steps | minutes |", "|---|---|---|---|---|---|---|---|"]
+    rows = ["| configuration | a2b zebra share | a2b FID | b2a horse share | b2a FID | epochs "
+            "| training steps | minutes |", "|---|---|---|---|---|---|---|---|"]
     for label, r in results.items():
         rows.append(f"| {label} | {100 * r['a2b_target_share']:.1f}% | {r['a2b_fid']:.2f} | "
                     f"{100 * r['b2a_target_share']:.1f}% | {r['b2a_fid']:.2f} | "

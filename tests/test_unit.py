@@ -1,6 +1,5 @@
 """UNIT (Liu et al. 2017): shared-latent weight sharing, its loss, translation and training."""
 
-import os
 
 import numpy as np
 import pytest
@@ -106,7 +105,7 @@ def test_translation_decodes_the_mean_code_and_the_export_serves_it(tmp_path):
     (dict(shared_blocks=0), "shared_blocks must be a positive integer"),
     (dict(residual_blocks=-1), "residual_blocks must be an integer >= 0"),
     (dict(kl_weight=-0.1), "kl_weight must be a number >= 0"),
-    (dict(latent_dim=8), "latent_dim has no meaning"),
+    (dict(latent_dim=8), "unit takes no argument 'latent_dim'"),
 ])
 def test_bad_arguments_give_one_line_errors(kwargs, message):
     with pytest.raises(zoo.ZooError, match=message) as error:

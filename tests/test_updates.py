@@ -9,10 +9,10 @@ import tensorflow as tf
 
 import zoo
 from tiny import TINY_CONFIGS, tiny_batch, trained_networks
-from zoo.core.adversarial import BaseGAN
+from zoo.core.adversarial import AdversarialModel
 from zoo.errors import ZooError
 
-GANS = [name for name in zoo.list_models() if issubclass(zoo.get_model_class(name), BaseGAN)]
+GANS = [name for name in zoo.list_models() if issubclass(zoo.get_model_class(name), AdversarialModel)]
 
 
 def test_both_gradients_come_from_the_networks_before_either_update():

@@ -1,11 +1,14 @@
-"""BaseGAN: the alternating discriminator / generator training step shared by every variant.
+"""The adversarial step: AdversarialModel (a discriminator, the alternating discriminator /
+generator training step, the remedies and penalties), shared by every GAN of the zoo, and
+BaseGAN, an AdversarialModel whose generator draws from a latent prior (GenerativeModel).
+The translation models (zoo.core.translation) are AdversarialModels that sample no noise.
 
 A variant supplies `build_generator()` and `build_discriminator()` (functional keras
 Models named "generator" and "discriminator") and, where its objective differs, overrides
 `discriminator_loss(d, real, fake)` / `generator_loss(d, fake)`, which read D through `d` (a
 zoo.core.discriminator_pass.DiscriminatorPass the step chooses) and return one loss per
-example. The base class owns the step and the loss reduction (GenerativeModel the noise,
-generation and serving), so that distribution (`tf.distribute`), checkpoints and export work
+example. The base class owns the step and the loss reduction (GenerativeModel the latent prior,
+generation and serving; TranslationGAN translation), so that distribution (`tf.distribute`), checkpoints and export work
 the same for every variant.
 
 It also owns the remedies against mode collapse and the discriminator's regularisers, so
@@ -23,6 +26,7 @@ from zoo.core import unrolling
 from zoo.checks import check_positive_int
 from zoo.core.discriminator_pass import DiscriminatorPass
 from zoo.core.generative import GenerativeModel
+from zoo.core.model import ZooModel
 from zoo.remedies import ALL_REMEDIES, REMEDIES, checked_remedies
 from zoo.errors import ZooError
 from zoo.layers import ClipWeights
@@ -37,8 +41,9 @@ def batch_size_of(batch):
     return tf.shape(tf.nest.flatten(batch)[0])[0]
 
 
-class BaseGAN(GenerativeModel):
+class AdversarialModel(ZooModel):
     """A GAN as one keras.Model: `compile(d_optimizer=..., g_optimizer=...)`, then `fit(dataset)`.
+    A subclass makes its generated batches (`fake_batch`); BaseGAN from noise.
 
     Each batch that `fit` hands to `train_step` is split into `d_steps` equal minibatches:
     the discriminator takes one update on each (the paper's k steps, each on fresh data),
@@ -46,7 +51,7 @@ class BaseGAN(GenerativeModel):
     batches of `d_steps * batch_size` examples (zoo.training does) for minibatches of
     `batch_size`.
 
-    Args (beyond GenerativeModel's latent_dim, latent_distribution and noise_seed):
+    Args (beyond ZooModel's noise_seed and ema_decay):
       d_steps: discriminator updates per generator update (k in Goodfellow et al. 2014).
       loss: a name from `zoo.losses.ADVERSARIAL_LOSSES`.
       label_smoothing: one-sided label smoothing; real targets become 1 - label_smoothing.
@@ -75,8 +80,7 @@ class BaseGAN(GenerativeModel):
     # True where generator_loss returns one loss per generator-side network.
     generator_loss_by_network = False
 
-    def __init__(self, latent_dim=100, latent_distribution="normal", d_steps=1,
-                 loss="non_saturating", noise_seed=None, updates="alternating", name=None,
+    def __init__(self, d_steps=1, loss="non_saturating", updates="alternating", name=None,
                  **kwargs):
         remedy_values = {key: kwargs.pop(key) for key in REMEDIES if key in kwargs}
         self.remedy_settings = checked_remedies(self.registered_name or type(self).__name__,
@@ -96,11 +100,9 @@ class BaseGAN(GenerativeModel):
                            "drop --label_smoothing")
         self.loss_name = loss
         self.updates = updates
-        # The networks are built here (GenerativeModel builds the generator), after the
-        # settings their builders read.
-        super().__init__(latent_dim=latent_dim, latent_distribution=latent_distribution,
-                         noise_seed=noise_seed,
-                         name=(self.registered_name or "gan") if name is None else name, **kwargs)
+        # The networks are built here (ZooModel builds the generator), after the settings
+        # their builders read.
+        super().__init__(name=(self.registered_name or "gan") if name is None else name, **kwargs)
         self.discriminator = self.build_discriminator()
         if self.clip_value is not None:
             # A keras constraint: the optimizer applies it right after each update.
@@ -203,12 +205,12 @@ class BaseGAN(GenerativeModel):
         return self.adversarial_loss.generator(self.discriminate(d, fake))
 
     # ----------------------------------------------------------------- training
-    # A batch is what D judges: the examples alone here (GenerativeModel.real_batch); a
+    # A batch is what D judges: the examples alone here (ZooModel.real_batch); a
     # conditional model's batch is the structure (examples, condition), and real_batch and
     # these three methods are all it overrides.
     def fake_batch(self, real, training=True):
-        """A generated batch of the same structure and size as `real`, drawn from fresh noise."""
-        return self.generator(self.sample_latent(batch_size_of(real)), training=training)
+        """A generated batch of the same structure and size as `real`."""
+        raise NotImplementedError
 
     @staticmethod
     def examples(batch):
@@ -324,3 +326,12 @@ class BaseGAN(GenerativeModel):
         self._apply_generator(*self._generator_gradients(g_tape, scaled), by_network)
         return self.step_logs()
 
+
+
+class BaseGAN(AdversarialModel, GenerativeModel):
+    """A GAN whose generator draws from a latent prior: GenerativeModel's latent_dim,
+    latent_distribution, `generate` and serving, AdversarialModel's step and remedies."""
+
+    def fake_batch(self, real, training=True):
+        """A generated batch of the same structure and size as `real`, drawn from fresh noise."""
+        return self.generator(self.sample_latent(batch_size_of(real)), training=training)

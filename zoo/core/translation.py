@@ -4,8 +4,10 @@ that translate between two domains).
 Batches are unpaired (a, b): an image of each domain. The model holds a generator per
 direction (`generator_ab`, `generator_ba`) and a discriminator per domain (`discriminator_a`,
 `discriminator_b`); `generator` and `discriminator` are the pairs as single keras Models, so
-the base class's optimizers, checkpoints and step work on both at once. There is no noise:
-`translate(images, "a2b")` replaces `generate`, and the export serves `a2b` and `b2a`.
+the adversarial step's optimizers, checkpoints and updates work on both at once. It is an
+AdversarialModel with no latent prior (not a BaseGAN): it samples nothing, `translate(images,
+"a2b")` is its use, and the export serves `a2b` and `b2a`. Its penalties and the remedies that
+live in D's layers apply to each domain's discriminator.
 
 The discriminators see generated images through a history pool (Shrivastava et al. 2017, as
 CycleGAN uses it): once full, each new image has an even chance of being swapped for one
@@ -21,16 +23,14 @@ import tensorflow as tf
 import keras
 
 from zoo import losses, replicas
-from zoo.core.adversarial import BaseGAN
+from zoo.core.adversarial import AdversarialModel
 from zoo.remedies import ALL_REMEDIES
-from zoo.core.generative import with_averaged_generator
+from zoo.core.model import with_averaged_generator
 from zoo.errors import ZooError
 from zoo.checks import check_positive_int
 from zoo.pixels import images_to_unit_range, to_uint8, to_uint8_tensor, to_unit_range
 
 DIRECTIONS = ("a2b", "b2a")
-# BaseGAN's settings that a model without noise does not take.
-NOISE_SETTINGS = ("latent_dim", "latent_distribution")
 # A generated batch: both translations, beside the real images they came from.
 Translations = collections.namedtuple("Translations", ["fake_a", "fake_b", "real_a", "real_b"])
 
@@ -82,9 +82,9 @@ class HistoryPool:
         return replicas.own_rows(shown, local)
 
 
-class TranslationGAN(BaseGAN):
-    """Args (beyond BaseGAN's, which take no latent_dim here): image_shape and pool_size
-    (the history pool of each discriminator; 0 turns it off)."""
+class TranslationGAN(AdversarialModel):
+    """Args (beyond AdversarialModel's): image_shape and pool_size (the history pool of each
+    discriminator; 0 turns it off)."""
 
     data_needs = "pairs"
     sample_inputs_count = 8
@@ -93,16 +93,13 @@ class TranslationGAN(BaseGAN):
     remedies_refused_because = "a translation model judges single images and unrolls no discriminator"
 
     def __init__(self, image_shape=(256, 256, 3), pool_size=50, **kwargs):
-        for unused in NOISE_SETTINGS:
-            if unused in kwargs:
-                raise ZooError(f"{unused} has no meaning for a translation model: drop it")
         self.image_shape = tuple(image_shape)
         if len(self.image_shape) != 3:
             raise ZooError(f"image_shape must be (height, width, channels), got {self.image_shape}")
         if isinstance(pool_size, bool) or not isinstance(pool_size, (int, np.integer)) or pool_size < 0:
             raise ZooError(f"pool_size must be an integer >= 0, got {pool_size!r}")
         self.pool_size = int(pool_size)
-        super().__init__(latent_dim=1, **kwargs)
+        super().__init__(**kwargs)
         self.pools = {domain: HistoryPool(self.pool_size, self.image_shape, self.noise)
                       for domain in self.judged_domains}
 
@@ -136,10 +133,7 @@ class TranslationGAN(BaseGAN):
         return self.image_shape
 
     def get_config(self):
-        config = super().get_config()
-        for unused in NOISE_SETTINGS:
-            config.pop(unused)
-        return {**config, "image_shape": self.image_shape, "pool_size": self.pool_size}
+        return {**super().get_config(), "image_shape": self.image_shape, "pool_size": self.pool_size}
 
     # ----------------------------------------------------------------- batches
     def real_batch(self, data):
@@ -194,10 +188,6 @@ class TranslationGAN(BaseGAN):
         out = np.concatenate([network(x[i:i + batch_size], training=False).numpy()
                               for i in range(0, len(x), batch_size)])
         return to_uint8(out) if as_uint8 else out
-
-    def generate(self, n, seed=None, batch_size=2048, **conditions):
-        raise ZooError(f"{self.registered_name} translates images, it does not sample them: use "
-                       "translate(images, 'a2b' or 'b2a')")
 
     def set_sample_inputs(self, a, b):
         """The test images the per-epoch picture translates (training sets them)."""

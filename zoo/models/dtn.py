@@ -24,7 +24,7 @@ import keras
 
 from zoo import losses
 from zoo.checks import check_choice, check_positive_int
-from zoo.core.adversarial import BaseGAN
+from zoo.core.adversarial import AdversarialModel
 from zoo.core.translation import TranslationGAN
 from zoo.errors import ZooError
 from zoo.networks import dcgan_discriminator, dcgan_generator
@@ -110,7 +110,7 @@ class DTN(TranslationGAN):
         return batch.from_source if isinstance(batch, Transfers) else batch[1]
 
     # One discriminator, judging `examples`: the penalties of a one-network GAN.
-    penalties = BaseGAN.penalties
+    penalties = AdversarialModel.penalties
 
     def discriminator_loss(self, d, real, fake):
         target = d(real[1])
