@@ -325,3 +325,14 @@ def test_a_malformed_request_gets_the_signatures_own_message(tiny_exports, what)
     assert any(ours in error.value.message for ours in OUR_MESSAGES), error.value.message
     if message:
         assert message in error.value.message or "as many rows" in error.value.message
+
+
+def test_an_export_without_the_serving_api_warns_how_to_get_warm_up_requests(tmp_path, monkeypatch, caplog):
+    import logging
+    from zoo.serving import write_warmup_requests
+    monkeypatch.setitem(sys.modules, "tensorflow_serving", None)  # the import then fails
+    with caplog.at_level(logging.WARNING, logger="zoo.serving"):
+        assert write_warmup_requests(str(tmp_path), "m", {}) is None
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert 'pip install ".[serving]"' in caplog.records[0].getMessage()
+    assert not os.listdir(tmp_path)

@@ -1,7 +1,7 @@
 """Export a trained run or a preset for TF Serving, from the shell.
 
-    python -m zoo.export_cli --run runs/demo --out exports/
-    python -m zoo.export_cli --preset dcgan_mnist --out exports/
+    zoo-export --run runs/demo --out exports/         (or python -m zoo.export_cli ...)
+    zoo-export --preset dcgan_mnist --out exports/
 
 Prints the versioned path written, and (re)writes `<out>/models.config`, TF Serving's
 --model_config_file for every model under `<out>` (`--config_base_path=/models` writes the
@@ -34,7 +34,8 @@ def main(argv):
     write_models_config(FLAGS.out, FLAGS.config_base_path)
 
 
-if __name__ == "__main__":
+def run():
+    """The command line (console script `zoo-export`)."""
     flags.DEFINE_string("run", None, "a run directory (or saved-model folder) to export")
     flags.DEFINE_string("preset", None, "a preset with shipped weights to export")
     flags.DEFINE_string("out", "exports", "export base directory")
@@ -45,3 +46,7 @@ if __name__ == "__main__":
     from zoo.cli import run_main
 
     run_main(main)
+
+
+if __name__ == "__main__":
+    run()

@@ -29,6 +29,7 @@ import keras
 from absl import logging
 
 from zoo.errors import ZooError
+from zoo.internals import set_initial_epoch
 
 WEIGHTS_FILE = "state.weights.h5"  # the model's variables and both optimizers' state
 METADATA_FILE = "training_metadata.json"
@@ -132,12 +133,12 @@ class CrashSafeBackup(keras.callbacks.BackupAndRestore):
                 logging.warning("checkpoint %s can't be loaded (%s); trying the one before",
                                 folder, str(error).splitlines()[0])
                 continue
-            self.model._initial_epoch = epoch
+            set_initial_epoch(self.model, epoch)
             return epoch
         if checkpoints(self.backup_dir):
             raise ZooError(f"no checkpoint in {self.backup_dir} can be loaded (see the warnings "
                            "above): restore it, or delete the run directory to start over")
-        self.model._initial_epoch = 0
+        set_initial_epoch(self.model, 0)
         return 0
 
     def _clear_staging(self):

@@ -152,9 +152,15 @@ def load_keras_file(path, safe_mode=True):
 
 
 def preset_dir():
-    """Where shipped presets live: $ZOO_PRESET_DIR, else saved_models/ beside the package."""
-    return os.environ.get("ZOO_PRESET_DIR") or os.path.join(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "saved_models")
+    """Where shipped presets live: $ZOO_PRESET_DIR; else zoo/saved_models in an installed
+    package (setup.py installs the repository's saved_models/ there), or saved_models/ beside
+    the package in a clone (an editable install)."""
+    if os.environ.get("ZOO_PRESET_DIR"):
+        return os.environ["ZOO_PRESET_DIR"]
+    package = os.path.dirname(os.path.abspath(__file__))
+    installed, clone = (os.path.join(package, "saved_models"),
+                        os.path.join(os.path.dirname(package), "saved_models"))
+    return installed if os.path.isdir(installed) else clone
 
 
 def load_preset_weights(preset):

@@ -164,8 +164,9 @@ def write_warmup_requests(export_path, name, endpoints):
         from zoo.client import warmup_log
         import tensorflow_serving  # noqa: F401  (the optional dependency)
     except ImportError:
-        logging.getLogger(__name__).info(
-            "no warm-up requests in the export: pip install \".[serving]\" to have them")
+        logging.getLogger(__name__).warning(
+            "no warm-up requests in the export (tensorflow-serving-api is not installed): "
+            "pip install \".[serving]\" to have them")
         return None
     path = os.path.join(export_path, WARMUP_FILE)
     os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -16,6 +16,7 @@ import keras
 
 from zoo.checks import check_name, check_seed
 from zoo.core.averaging import GeneratorAverage, check_ema_decay
+from zoo.internals import in_multi_worker_mode
 
 
 def with_averaged_generator(method):
@@ -25,13 +26,6 @@ def with_averaged_generator(method):
         with self.averaged_weights():
             return method(self, *args, **kwargs)
     return averaged
-
-
-def _across_workers(strategy):
-    """Whether Keras reduces a step's logs across worker processes (its own test, on a private
-    attribute of MultiWorkerMirroredStrategy)."""
-    return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-            and strategy.extended._in_multi_worker_mode())
 
 
 class ZooModel(keras.Model):
@@ -186,7 +180,7 @@ class ZooModel(keras.Model):
         their mean along a batch axis that scalars lack (tensorflow/tensorflow#72388): there
         they get one."""
         logs = {m.name: m.result() for m in self.metrics}
-        if _across_workers(self.distribute_strategy):
+        if in_multi_worker_mode(self.distribute_strategy):
             logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
         return logs
 

@@ -11,6 +11,7 @@ import keras
 import tensorflow as tf
 
 from zoo import replicas
+from zoo.internals import adam_moments
 from zoo.errors import ZooError
 
 
@@ -32,9 +33,7 @@ def unrolled_weights(gan, real, fake, steps):
     adam = _adam(gan.d_optimizer)
     variables = gan.discriminator.trainable_variables
     weights = [tf.convert_to_tensor(v) for v in variables]
-    slots = [adam._get_variable_index(v) for v in variables]
-    first = [tf.convert_to_tensor(adam._momentums[i]) for i in slots]
-    second = [tf.convert_to_tensor(adam._velocities[i]) for i in slots]
+    first, second = adam_moments(adam, variables)
     learning_rate = tf.cast(adam.learning_rate, weights[0].dtype)
     iteration = tf.cast(adam.iterations, weights[0].dtype)
     beta_1, beta_2 = float(adam.beta_1), float(adam.beta_2)
