@@ -82,6 +82,12 @@ def test_inference_reads_the_average_and_training_keeps_the_raw_weights():
         np.testing.assert_array_equal(average.numpy(), before)
 
 
+def _keras_file(gan, folder):
+    path = str(folder / "model.keras")
+    gan.save(path)
+    return path
+
+
 def test_saved_loaded_shipped_and_exported_models_serve_the_average(tmp_path):
     gan = _trained()
     expected = gan.generate(5, seed=7)
@@ -89,6 +95,13 @@ def test_saved_loaded_shipped_and_exported_models_serve_the_average(tmp_path):
     loaded = zoo.load(saving.save(gan, str(tmp_path / "model")))
     np.testing.assert_array_equal(loaded.generate(5, seed=7), expected)
     for a, b in zip(loaded.generator_variables + loaded.generator_average.averages,
+                    gan.generator_variables + gan.generator_average.averages):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+    # Keras' own file keeps the raw weights and the average.
+    kept = keras.saving.load_model(_keras_file(gan, tmp_path))
+    np.testing.assert_array_equal(kept.generate(5, seed=7), expected)
+    for a, b in zip(kept.generator_variables + kept.generator_average.averages,
                     gan.generator_variables + gan.generator_average.averages):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 

@@ -82,10 +82,13 @@ def register_model(name: str):
     """Class decorator: `@register_model("dcgan") class DCGAN(BaseGAN)`."""
 
     def decorate(cls):
+        import keras  # the variant modules have loaded it already
+
         _refuse_duplicate("model", name, _MODELS)
         _MODELS[name] = cls
         cls.registered_name = name
-        return cls
+        # So that keras.saving.load_model finds the class of a `.keras` file `model.save` wrote.
+        return keras.saving.register_keras_serializable(package="zoo", name=cls.__name__)(cls)
 
     return decorate
 

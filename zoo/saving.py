@@ -4,9 +4,14 @@ A saved model is a folder with `config.json` (model name and constructor argumen
 `generator.weights.h5` (and `encoder.weights.h5` for the models that learn one: every
 network of `gan.generator_networks()`) and, where kept, `discriminator.weights.h5`. A model with generator
 EMA on also keeps its averaged networks (`generator_average.weights.h5`, ...), which inference reads; a
-shipped preset keeps only those, as its generator (loaded, the average starts from them). Weights plus config,
-not `model.save`: a keras file would not keep the custom train_step. Writes go to a
-temporary folder that is renamed into place, so a crash never leaves half a model.
+shipped preset keeps only those, as its generator (loaded, the average starts from them). Writes
+go to a temporary folder that is renamed into place, so a crash never leaves half a model.
+
+Keras' own format works too: every registered model class is registered with Keras
+(package "zoo"), so `gan.save("x.keras")` then `keras.saving.load_model("x.keras")` or
+`zoo.load("x.keras")` gives the model back, every network and its average included, training
+on with its own train_step. The folder is what the zoo writes itself (a run's model, presets):
+its files can be checked one by one and a preset can keep the generator alone.
 """
 
 import hashlib
@@ -107,7 +112,8 @@ def _model_dir(path):
 
 
 def load(name_or_path):
-    """A trained model from a run directory, a saved-model folder, or a preset name."""
+    """A trained model from a run directory, a saved-model folder, a `.keras` file (Keras'
+    safe mode on) or a preset name."""
     if not isinstance(name_or_path, (str, os.PathLike)):
         raise ZooError(f"load takes a preset name or a folder's path, got {name_or_path!r}")
     path = os.fspath(name_or_path)
@@ -117,8 +123,12 @@ def load(name_or_path):
             raise ZooError(f"{path} holds no trained model ({CONFIG_FILE} not found there or in "
                            f"{FINAL_MODEL_DIR}/): pass a run directory whose training finished")
         return _load_dir(model_dir)
+    if path.endswith(".keras") and os.path.isfile(path):
+        from zoo.registry import list_models
+        list_models()  # imports the variants, which registers their classes with Keras
+        return load_keras_file(path)
     if os.path.exists(path):
-        raise ZooError(f"{path} is a file; pass a run directory or a preset name")
+        raise ZooError(f"{path} is a file; pass a run directory, a .keras file or a preset name")
     if os.sep in path or path.startswith("."):
         raise ZooError(f"{path} does not exist; pass a run directory or a preset name")
     preset = get_preset(path)
@@ -129,7 +139,8 @@ def load(name_or_path):
 
 
 def load_keras_file(path, safe_mode=True):
-    """A whole Keras model from a `.keras` file (say a generator trained outside the zoo).
+    """A whole Keras model from a `.keras` file: a zoo model `model.save` wrote, or say a
+    generator trained outside the zoo.
 
     Keras' safe mode is on: a file whose layers carry Python code (a Lambda layer's function)
     is refused, since loading it would run that code. Pass safe_mode=False only for a file
