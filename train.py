@@ -40,6 +40,8 @@ flags.DEFINE_enum("updates", None, ["alternating", "simultaneous"], "alternating
                   "then G's loss under the updated D (default); simultaneous: both losses from one "
                   "D pass over the fakes (the TF tutorial's step)")
 flags.DEFINE_float("time_budget", None, "stop training after this many seconds", lower_bound=0.0)
+flags.DEFINE_integer("log_every_steps", None, "write each step's losses to TensorBoard every this "
+                     "many steps (logs/steps; default: off)", lower_bound=1)
 flags.DEFINE_integer("image_size", None, "resize images to this side", lower_bound=4)
 flags.DEFINE_enum("distribute", "none", ["none", "mirrored", "multiworker"],
                   "tf.distribute strategy (multiworker reads TF_CONFIG)")
@@ -84,8 +86,8 @@ for _remedy in REMEDIES.values():
 
 OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d_lr", "d_steps",
              "loss", "image_size", "eval_every", "eval_samples", "max_rollbacks",
-             "rollback_lr_factor", "optimizer", "time_budget", "d_normalization", "base_filters",
-             "discriminator", "mismatch_weight", "labelled_examples", "feature_weight", "updates",
+             "rollback_lr_factor", "optimizer", "time_budget", "log_every_steps", "d_normalization",
+             "base_filters", "discriminator", "mismatch_weight", "labelled_examples", "feature_weight", "updates",
              "ema_decay", *REMEDIES)
 
 

@@ -88,7 +88,7 @@ CLI = [
     # Translation: unpaired domains and single-domain data don't mix.
     (["--model=dcgan", "--dataset=horse2zebra", "--image_size=64"], "holds unpaired domains: train a translation"),
     (["--model=cyclegan", "--dataset=mnist"], "cyclegan translates between two domains and mnist holds one"),
-    (["--model=cyclegan", "--dataset=horse2zebra", "--latent_dim=8"], "cyclegan takes no argument 'latent_dim'"),
+    (["--model=cyclegan", "--dataset=horse2zebra", "--latent_dim=8"], "cyclegan has no setting latent_dim: drop it"),
 ]
 
 

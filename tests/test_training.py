@@ -235,13 +235,59 @@ def test_wgans_preset_trains_with_rmsprop_and_n_critic_5(tmp_path):
     assert int(gan.d_optimizer.iterations) == 5 * int(gan.g_optimizer.iterations) == 10
 
 
+def _summaries(folder, tag):
+    """(step, value) of every summary `tag` in the event files of `folder`, repeats kept."""
+    found = []
+    for path in sorted(folder.glob("*tfevents*")):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            found += [(event.step, value) for value in event.summary.value if value.tag == tag]
+    return sorted(found, key=lambda pair: pair[0])
+
+
+def _scalar(value):
+    return float(tf.make_ndarray(value.tensor)) if value.HasField("tensor") else value.simple_value
+
+
 def _tensorboard_steps(run):
     """Every epoch_d_loss scalar's step in the run's event files, repeats kept."""
-    steps = []
-    for path in sorted((run / "logs" / "train").glob("*tfevents*")):
-        for event in tf.compat.v1.train.summary_iterator(str(path)):
-            steps += [event.step for value in event.summary.value if value.tag == "epoch_d_loss"]
-    return sorted(steps)
+    return [step for step, _ in _summaries(run / "logs" / "train", "epoch_d_loss")]
+
+
+def test_tensorboard_holds_the_sample_grids_learning_rates_and_each_steps_losses(tmp_path):
+    run = tmp_path / "run"
+    toy = dict(model="gan_1d", dataset="gaussian_1d", steps_per_epoch=4, eval_samples=100,
+               eval_every=1, g_lr=3e-4, d_lr=1e-4, log_every_steps=1, steps_per_execution=1,
+               seed=0, verbose=0, output_dir=str(run))
+    gan, _ = training.train(**toy, epochs=2)
+    train_logs, step_logs = run / "logs" / "train", run / "logs" / "steps"
+    images = _summaries(train_logs, "samples")
+    assert [step for step, _ in images] == [0, 1]
+    height, width = (int(dim) for dim in images[0][1].tensor.string_val[:2])
+    assert (height, width) == (400, 400)  # the 4x4-inch, 100 dpi picture of 1-D samples
+    # The rates as they stand at each epoch's end (this toy's decay lowers them as it goes).
+    rates = {name: _summaries(train_logs, f"learning_rate/{name}")
+             for name in ("g_optimizer", "d_optimizer")}
+    for name, logged in rates.items():
+        assert [step for step, _ in logged] == [0, 1]
+        assert _scalar(logged[-1][1]) == pytest.approx(
+            float(getattr(gan, name).learning_rate), rel=1e-6)
+    assert _scalar(rates["g_optimizer"][0][1]) == pytest.approx(3 * _scalar(rates["d_optimizer"][0][1]))
+    assert [step for step, _ in _summaries(train_logs, "epoch_quality/ks")] == [0, 1]
+    # Each step's own loss, one per step; an epoch's mean of them is the epoch's logged mean.
+    for name in ("d_loss", "g_loss"):
+        steps = _summaries(step_logs, f"step/{name}")
+        assert [step for step, _ in steps] == list(range(1, 9))
+        epochs = _summaries(train_logs, f"epoch_{name}")
+        for epoch, (_, mean) in enumerate(epochs):
+            own = [_scalar(value) for _, value in steps[4 * epoch:4 * epoch + 4]]
+            assert np.mean(own) == pytest.approx(_scalar(mean), rel=1e-4, abs=1e-5)
+        assert len({round(_scalar(value), 6) for _, value in steps}) > 1
+    # A resume past a lost checkpoint drops the steps written after it, then writes them again.
+    shutil.rmtree(run / "checkpoint" / "epoch_0002")
+    (run / "result.json").unlink()
+    training.train(**toy, epochs=3, resume=True)
+    assert [step for step, _ in _summaries(step_logs, "step/d_loss")] == list(range(1, 13))
+    assert [step for step, _ in _summaries(train_logs, "samples")] == [0, 1, 2]
 
 
 def test_tensorboard_lists_each_epoch_once_after_a_resume_past_a_lost_checkpoint(tmp_path):

@@ -19,6 +19,7 @@ from zoo import recovery
 from zoo.plotting import save_samples
 from zoo.run_folder import HISTORY_FILE, LOGS_DIR, SAMPLES_DIR, read_json, write_json
 
+STEPS_DIR = "steps"  # logs/steps: StepLosses' event files
 SAMPLE_SEED = 20140610  # fixed noise for the per-epoch sample grids (the GAN paper's date)
 QUALITY_SEED = SAMPLE_SEED + 1  # the samples measured after an epoch and at the end
 
@@ -142,23 +143,84 @@ def cut_event_files(log_dir, epochs):
             os.replace(partial, path)
 
 
-class FlushedTensorBoard(keras.callbacks.TensorBoard):
-    """TensorBoard whose epoch scalars reach the disk at the end of the epoch, before the
-    checkpoint (the summary writer would otherwise hold them for up to two minutes), and
-    which, on a resume, first drops what it wrote of the epochs after the checkpoint."""
+def sample_file(epoch):
+    """The per-epoch sample grid's file name (epoch 0-based)."""
+    return f"epoch_{epoch + 1:04d}.png"
 
-    def __init__(self, log_dir, restored_epoch, **kwargs):
+
+class FlushedTensorBoard(keras.callbacks.TensorBoard):
+    """TensorBoard with what a GAN run is watched by: the epoch's losses and quality figures,
+    each network's learning rate (`learning_rate/<optimizer>`) and the epoch's sample grid as
+    an image (`samples`: the PNG SampleGrid wrote, which comes before it in the list). What
+    it writes reaches the disk at the end of the epoch, before the checkpoint (the summary
+    writer would otherwise hold it for up to two minutes); on a resume it first drops what it
+    wrote of the epochs after the checkpoint."""
+
+    def __init__(self, log_dir, restored_epoch, samples_dir, **kwargs):
         super().__init__(log_dir, **kwargs)
-        self.restored_epoch = restored_epoch
+        self.restored_epoch, self.samples_dir = restored_epoch, samples_dir
 
     def on_train_begin(self, logs=None):
-        if os.path.isdir(self.log_dir):
-            cut_event_files(self.log_dir, self.restored_epoch)
+        for part in ("train", "validation"):  # keras' writers (logs/steps is StepLosses')
+            if os.path.isdir(os.path.join(self.log_dir, part)):
+                cut_event_files(os.path.join(self.log_dir, part), self.restored_epoch)
         super().on_train_begin(logs)
 
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch, logs)
-        self._train_writer.flush()  # keras' writer, made on first use
+        with self._train_writer.as_default():  # keras' writer, made on first use
+            for name in self.model.optimizer_names:
+                rate = recovery.learning_rate_of(getattr(self.model, name))
+                tf.summary.scalar(f"learning_rate/{name}", rate, step=epoch)
+            grid = os.path.join(self.samples_dir, sample_file(epoch))
+            if os.path.isfile(grid) and not recovery.diverged(self.model):
+                tf.summary.image("samples", tf.image.decode_png(tf.io.read_file(grid))[None],
+                                 step=epoch)
+        self._train_writer.flush()
+
+
+class StepLosses(keras.callbacks.Callback):
+    """Every `every` training steps, the losses of the steps since the last call as TensorBoard
+    scalars (`step/d_loss`, ..., at the run's step count) in `log_dir`: the step's own losses,
+    or with steps_per_execution the mean of those the call covers. A step's logs hold each
+    loss's mean over the epoch so far, every step adding the same count, so the steps since
+    the previous call (n' of them done then, n now) took (n * mean_n - n' * mean_n') / (n - n').
+    A fit that starts again (a resume, a rollback) first drops what was written past the step
+    it starts from."""
+
+    def __init__(self, log_dir, every):
+        super().__init__()
+        self.log_dir, self.every = log_dir, every
+        self.writer, self.start, self.done, self.means = None, 0, 0, {}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        steps = self.params.get("steps")
+        if self.writer is None:  # this fit's first epoch: where the run stands
+            self.start = epoch * (steps or 0)
+            if os.path.isdir(self.log_dir):
+                cut_event_files(self.log_dir, self.start + 1)
+            self.writer = tf.summary.create_file_writer(self.log_dir)
+        else:  # after the epoch before (its length, where the data does not say it)
+            self.start = epoch * steps if steps else self.start + self.done
+        self.done, self.means = 0, {}
+
+    def on_train_batch_end(self, batch, logs=None):
+        means = {name: float(value) for name, value in (logs or {}).items()}
+        done, step = batch + 1, self.start + batch + 1
+        if step // self.every > (self.start + self.done) // self.every:
+            with self.writer.as_default():
+                for name, mean in means.items():
+                    earlier = self.done * self.means.get(name, 0.0)
+                    tf.summary.scalar(f"step/{name}", (done * mean - earlier) / (done - self.done),
+                                      step=step)
+        self.done, self.means = done, means
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.writer.flush()
+
+    def on_train_end(self, logs=None):
+        self.writer.close()
+        self.writer = None
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -173,7 +235,7 @@ class SampleGrid(keras.callbacks.Callback):
         if recovery.diverged(self.model):
             return
         samples, columns = self.model.sample_grid(self.count, seed=SAMPLE_SEED)
-        save_samples(samples, os.path.join(self.directory, f"epoch_{epoch + 1:04d}.png"),
+        save_samples(samples, os.path.join(self.directory, sample_file(epoch)),
                      title=f"epoch {epoch + 1}", columns=columns)
 
 
@@ -192,8 +254,11 @@ def run_callbacks(output_dir, settings, learning_rates, restored_epoch, checkpoi
         *([SampleQuality(evaluate, eval_samples, settings.eval_every, QUALITY_SEED)] if measures else []),
         *([TimeBudget(settings.time_budget)] if settings.time_budget else []),
         history,
-        FlushedTensorBoard(os.path.join(output_dir, LOGS_DIR), restored_epoch, write_graph=False),
         SampleGrid(os.path.join(output_dir, SAMPLES_DIR), grid_samples),
+        FlushedTensorBoard(os.path.join(output_dir, LOGS_DIR), restored_epoch,
+                           os.path.join(output_dir, SAMPLES_DIR), write_graph=False),
+        *([StepLosses(os.path.join(output_dir, LOGS_DIR, STEPS_DIR), settings.log_every_steps)]
+          if settings.log_every_steps else []),
         checkpoint,
     ]
     return callbacks, history

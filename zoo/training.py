@@ -59,6 +59,7 @@ class TrainSettings:
     rollback_lr_factor: float = 0.5
     optimizer: str = "adam"
     time_budget: Optional[float] = None  # seconds
+    log_every_steps: int = 0  # each step's losses to TensorBoard every this many steps (0: off)
 
     def __post_init__(self):
         for key in ("batch_size", "epochs", "steps_per_execution"):
@@ -74,6 +75,8 @@ class TrainSettings:
         check_choice("lr_decay", self.lr_decay, LR_DECAYS)
         self._check_rollbacks()
         self._check_measuring()
+        if self.log_every_steps:
+            check_positive_int("log_every_steps", self.log_every_steps)
         budget = self.time_budget
         if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
                                    or not budget > 0):
