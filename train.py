@@ -112,9 +112,25 @@ def main(argv):
               f"{rollback['step']} (a NaN or infinite loss or weight) and went back to the "
               f"checkpoint of epoch {rollback['restored_epoch']} with the learning rates times "
               f"{rollback['learning_rate_factor']:g}")
-    for name, value in summary.get("metrics", {}).items():
-        print(f"{name}: {value:.4f}" if isinstance(value, float) else f"{name}: {value}")
-    print(f"model saved to {summary['model_dir']}")
+    _print_end(FLAGS.model or FLAGS.preset, summary)
+
+
+def _print_end(name, summary):
+    """What the run measured, each figure said in words beside the real data's, and where
+    its files are."""
+    from zoo.metrics.quality import describe_figures
+
+    run = summary["output_dir"]
+    took = f" in {summary['train_seconds'] / 60:.1f} min" if "train_seconds" in summary else ""
+    epochs = summary["completed_epochs"]
+    print(f"\n{name}: {epochs} epoch{'s' * (epochs != 1)}{took}")
+    for line in describe_figures(summary.get("dataset"), summary.get("metrics", {})):
+        print(line)
+    if summary.get("metrics"):
+        print(f"every figure: {os.path.join(run, 'metrics.json')}")
+    print(f"samples: {os.path.join(run, 'samples')} (a grid per epoch)")
+    print(f"logs: tensorboard --logdir {os.path.join(run, 'logs')}")
+    print(f"model saved to {summary['model_dir']} (zoo.load(\"{run}\"))")
     print(f"generator exported to {summary['export']}")
 
 

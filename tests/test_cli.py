@@ -49,6 +49,9 @@ def test_gan_1d_reports_its_statistics(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     for name in ("mean", "std", "ks"):
         assert f"\n{name}: " in "\n" + result.stdout
+    # The end of the run says what it measures and where the run's files are.
+    assert "measuring 10,000 samples" in result.stdout
+    assert f"tensorboard --logdir {tmp_path / 'toy' / 'logs'}" in result.stdout
     metrics = json.loads((tmp_path / "toy" / "metrics.json").read_text())
     assert set(metrics) == {"mean", "std", "ks"} and np.isfinite(metrics["std"])
     assert (tmp_path / "toy" / "samples" / "epoch_0001.png").is_file()

@@ -215,3 +215,13 @@ def test_best_matching_accuracy_finds_the_permutation_a_greedy_choice_misses():
     assert accuracy == 1.0 and np.array_equal(mapping[permutation], np.arange(10))
     accuracy, mapping = best_matching_accuracy(np.array([0, 1, 2]), np.array([0, 1, 1]), 3, 2)
     assert accuracy == pytest.approx(2 / 3) and sorted(mapping) == [-1, 0, 1]
+
+
+def test_the_end_of_a_run_says_what_each_figure_is_beside_the_real_data():
+    from zoo.metrics.quality import describe_figures
+    lines = describe_figures("mnist", {"fid": 57.74, "kid_std": 0.3, "precision": 0.532})
+    assert lines == [
+        "classifier FID (Frechet distance in the zoo's classifier's features; lower is better): "
+        "57.7  (real images, 10,000: 1.169)",
+        "precision (share of samples near real images): 0.532  (real images, 10,000: 0.858)"]
+    assert describe_figures("gaussian_1d", {"mean": 4.01, "ks": 0.02}) == ["mean: 4.010", "ks: 0.020"]

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+import time
 from typing import Optional
 
 import keras
@@ -316,11 +317,13 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         checkpoint, evaluate, eval_samples, spec.grid_samples, callbacks)
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
+    started = time.monotonic()
     with recovery.disk_errors(checkpoint.backup_dir):
         rollbacks = _fit_rolling_back(gan, train_data, plan.settings, fit_callbacks, checkpoint,
                                       verbose)
         summary = _finish(gan, plan, output_dir, export_dir, history.as_columns(), rollbacks,
-                          evaluate, eval_samples)
+                          evaluate, eval_samples, verbose)
+    summary["train_seconds"] = round(time.monotonic() - started, 1)
     return gan, summary
 
 
@@ -435,16 +438,20 @@ def _warn_if_decay_moves(settings, previous_record, restored_epoch):
                         settings.epochs)
 
 
-def _finish(gan, plan, output_dir, export_dir, history, rollbacks, evaluate, eval_samples):
+def _finish(gan, plan, output_dir, export_dir, history, rollbacks, evaluate, eval_samples,
+            verbose=0):
     """The run's summary, written last (result.json) after the metrics, model and export.
 
     Keras trains nothing when the checkpoint is at or past --epochs (a run that crashed after
     its last epoch): it is saved and exported all the same."""
-    summary = {"output_dir": output_dir,
+    summary = {"output_dir": output_dir, "dataset": plan.dataset,
                "completed_epochs": run_folder.checkpointed_epoch(output_dir), "history": history}
     if rollbacks:
         summary["rollbacks"] = rollbacks
     if evaluate is not None:
+        if verbose:  # the measurement takes a while: say what it is doing
+            print(f"measuring {eval_samples:,} samples against real {plan.dataset} data ...",
+                  flush=True)
         summary["metrics"] = evaluate(gan.generate(eval_samples, seed=QUALITY_SEED))
         run_folder.write_json(os.path.join(output_dir, run_folder.METRICS_FILE), summary["metrics"])
     summary["model_dir"] = save(gan, os.path.join(output_dir, FINAL_MODEL_DIR),

@@ -23,6 +23,35 @@ INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.
 INCEPTION_WEIGHTS_MD5 = "bcbd6486424b2319ff4ef7d526e38f63"
 
 
+# 10,000 real training images measured as if generated (`python -m benchmarks.quality`,
+# benchmarks/results/quality_mnist.md): the best a generator of the dataset can score.
+REAL_DATA_FLOOR = {"mnist": {"fid": 1.169, "precision": 0.858, "recall": 0.884,
+                             "confident_share": 0.991}}
+# What the end of a run prints for each figure a classifier measures.
+FIGURE_LABELS = {
+    "fid": "classifier FID (Frechet distance in the zoo's classifier's features; lower is better)",
+    "kid": "KID (kernel distance in the same features; lower is better)",
+    "precision": "precision (share of samples near real images)",
+    "recall": "recall (share of real images near samples)",
+    "confident_share": "samples the classifier reads with p >= 0.9",
+    "classes_present": "classes present among the samples",
+}
+
+
+def describe_figures(dataset, figures):
+    """Lines that say what each figure of a run's measurement is, beside the real data's
+    (the toys' own figures by name)."""
+    floor = REAL_DATA_FLOOR.get(dataset, {})
+    lines = []
+    for name, value in figures.items():
+        if name in FIGURE_LABELS or not FIGURE_LABELS.keys() & figures.keys():
+            shown = (f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}") \
+                if isinstance(value, float) else f"{value}"
+            real = f"  (real images, 10,000: {floor[name]:g})" if name in floor else ""
+            lines.append(f"{FIGURE_LABELS.get(name, name)}: {shown}{real}")
+    return lines
+
+
 class ClassifierQuality:
     """Measures generated images against real ones in a classifier's feature space.
 
