@@ -1,5 +1,5 @@
-"""The README and docs/: every relative link and image resolves, anchors included, and the
-README stays short."""
+"""The README and docs/: every relative link and image resolves, anchors included, the README
+stays short, and every shipped preset's model card is current."""
 
 import os
 import re
@@ -9,8 +9,9 @@ import pytest
 from conftest import REPO
 
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
-PAGES = ["README.md"] + sorted(os.path.join("docs", name) for name in os.listdir(os.path.join(REPO, "docs"))
-                               if name.endswith(".md"))
+PAGES = ["README.md", "CHANGELOG.md"] + sorted(
+    os.path.relpath(os.path.join(root, name), REPO)
+    for root, _, names in os.walk(os.path.join(REPO, "docs")) for name in names if name.endswith(".md"))
 
 
 def slug(heading):
@@ -58,3 +59,26 @@ def test_the_check_reports_a_missing_file_and_a_missing_heading(tmp_path):
 def test_the_readme_is_short():
     with open(os.path.join(REPO, "README.md"), encoding="utf-8") as f:
         assert len(f.read().splitlines()) <= 200
+
+
+def test_every_shipped_preset_has_a_current_model_card():
+    from zoo import model_cards
+    presets = model_cards.shipped_presets()
+    assert presets
+    for preset in presets:
+        card = os.path.join(model_cards.CARDS_DIR, f"{preset.name}.md")
+        with open(card, encoding="utf-8") as f:
+            assert f.read() == model_cards.render(preset), (
+                f"{card} is stale: run python -m zoo.model_cards")
+        assert os.path.isfile(os.path.join(model_cards.CARDS_DIR, f"{preset.name}_samples.png"))
+
+
+def test_a_card_needs_what_a_user_asks_of_a_preset():
+    import dataclasses
+    import zoo
+    from zoo import model_cards
+    preset = zoo.get_preset("dcgan_mnist")
+    bare = dataclasses.replace(preset, metadata={k: v for k, v in preset.metadata.items()
+                                                 if k != "limits"})
+    with pytest.raises(zoo.ZooError, match="lacks limits"):
+        model_cards.render(bare)

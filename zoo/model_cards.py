@@ -1,0 +1,144 @@
+"""Model cards: docs/models/<preset>.md for every shipped preset, made from its registration.
+
+    python -m zoo.model_cards                 # writes docs/models/ (cards, samples, walks)
+
+A card's text comes from the preset alone (paper, data and licence, the command that trained
+it, hardware and time, scores beside the real data's, known limits, sha256), so a test can
+render it again and compare: a card that drifts from its preset fails. The pictures are drawn
+from the shipped weights: a sample grid and, for the models that map a latent code to an
+image, a walk in the latent space (Radford et al. 2016, section 6.1).
+"""
+
+import os
+
+import numpy as np
+
+from zoo.errors import ZooError
+
+CARDS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs",
+                         "models")
+# Where each dataset comes from and under which terms (docs/presets.md).
+DATA = {"mnist": "MNIST (LeCun, Cortes and Burges): 60,000 training digits, 28x28 grey; "
+                 "distributed by TensorFlow Datasets under CC BY-SA 3.0."}
+SCORE_NAMES = {  # metadata key -> (what it is, the real data's figure in REAL_DATA_FLOOR)
+    "classifier_fid": ("classifier FID (lower is better)", "fid"),
+    "kid": ("KID (lower is better)", None),
+    "precision": ("precision: share of samples near real images", "precision"),
+    "recall": ("recall: share of real images near samples", "recall"),
+    "confident_share": ("samples read with p >= 0.9", "confident_share"),
+    "classes_present": ("digit classes present", None),
+    "class_entropy": ("entropy of the classes read (max 2.303)", None),
+    "label_accuracy": ("samples read as their label", None),
+    "worst_class_accuracy": ("the worst class's share read as its label", None),
+}
+WALK_STEPS, WALK_ROWS = 10, 6
+SAMPLES = 100
+
+
+def shipped_presets():
+    from zoo.registry import get_preset, list_presets
+    return [get_preset(name) for name in list_presets() if get_preset(name).weights]
+
+
+def _walks(preset):
+    """Whether the card shows a latent walk: the models whose generator maps z to an image
+    (not a conditional one, whose rows are classes, nor the RBM, which samples by Gibbs)."""
+    return preset.model in ("gan", "dcgan", "vae")
+
+
+def _settings(preset):
+    train = ", ".join(f"{key} {value}" for key, value in preset.train.items())
+    model = ", ".join(f"{key} {value}" for key, value in preset.model_kwargs.items()
+                      if key != "image_shape")
+    return train, model
+
+
+def _scores_table(preset):
+    from zoo.metrics.quality import REAL_DATA_FLOOR
+    floor = REAL_DATA_FLOOR.get(preset.dataset, {})
+    rows = ["| figure | this model | real images |", "|---|---|---|"]
+    for key, value in preset.metadata.get("scores", {}).items():
+        label, floor_key = SCORE_NAMES.get(key, (key, None))
+        real = floor.get(floor_key, "-") if floor_key else "-"
+        rows.append(f"| {label} | {value:g} | {real} |")
+    return "\n".join(rows)
+
+
+def render(preset):
+    """The card's markdown, from the preset's registration alone."""
+    meta = preset.metadata
+    missing = [key for key in ("paper", "trained_with", "hardware", "limits", "scores")
+               if key not in meta]
+    if missing or preset.dataset not in DATA:
+        raise ZooError(f"preset {preset.name!r} lacks {', '.join(missing) or 'a data licence'} "
+                       "for its card: add it where the preset is registered")
+    train, model = _settings(preset)
+    walk = (f"\n**Walking in the latent space** (Radford et al. 2016, section 6.1): each row "
+            f"goes in {WALK_STEPS} linear steps from one seed's z to another's.\n\n"
+            f"![latent walks]({preset.name}_walk.png)\n") if _walks(preset) else ""
+    return f"""# {preset.name}
+
+<!-- Written by `python -m zoo.model_cards` from the preset's registration: edit that. -->
+
+**What it is.** `zoo.load("{preset.name}")`: the zoo's `{preset.model}` model ({meta['paper']})
+trained on {preset.dataset}. Model settings: {model or 'the defaults'}.
+
+**Data.** {DATA[preset.dataset]}
+
+**Training.** `{meta['trained_with']}` ({train}). Hardware and time: {meta['hardware']}.
+
+**Scores** on 10,000 samples against the {preset.dataset} test set, in the features of the
+zoo's {preset.dataset} classifier (`python -m benchmarks.quality --preset={preset.name}`;
+[docs/metrics.md](../metrics.md) says what each figure is). "Real images" are 10,000 real training images
+measured the same way: the best a generator can score.
+
+{_scores_table(preset)}
+
+**Samples** (`zoo.load("{preset.name}")`, seed 0):
+
+![samples]({preset.name}_samples.png)
+{walk}
+**Known limits.** {meta['limits']}
+
+**Files.** `saved_models/{preset.weights}/` (installed as `zoo/saved_models/{preset.weights}/`);
+sha256 over its files (`zoo.saving.folder_digest`): `{preset.sha256}`.
+"""
+
+
+def _latent_walks(gan):
+    """WALK_ROWS rows of WALK_STEPS images, each from seed 2i's noise to seed 2i+1's."""
+    rows = []
+    for row in range(WALK_ROWS):
+        start, end = (gan.latent_from_seed(1, 2 * row + seed).numpy() for seed in (0, 1))
+        weights = np.linspace(0.0, 1.0, WALK_STEPS)[:, None]
+        rows.append((1 - weights) * start + weights * end)
+    with gan.averaged_weights():
+        return np.asarray(gan.generator(np.concatenate(rows).astype(np.float32),
+                                        training=False), np.float32)
+
+
+def write_card(preset, folder=CARDS_DIR):
+    """The card and its pictures, in `folder`."""
+    import zoo
+    from zoo.plotting import save_samples
+
+    os.makedirs(folder, exist_ok=True)
+    gan = zoo.load(preset.name)
+    samples, columns = gan.sample_grid(SAMPLES, seed=0)
+    save_samples(samples, os.path.join(folder, f"{preset.name}_samples.png"), columns=columns)
+    if _walks(preset):
+        save_samples(_latent_walks(gan), os.path.join(folder, f"{preset.name}_walk.png"),
+                     columns=WALK_STEPS)
+    with open(os.path.join(folder, f"{preset.name}.md"), "w") as f:
+        f.write(render(preset))
+
+
+def main(argv=None):
+    del argv
+    for preset in shipped_presets():
+        write_card(preset)
+        print(os.path.join(CARDS_DIR, f"{preset.name}.md"))
+
+
+if __name__ == "__main__":
+    main()
