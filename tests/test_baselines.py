@@ -6,6 +6,7 @@ import tensorflow as tf
 import keras
 
 import zoo
+from zoo.models import rbm as rbm_module
 from conftest import needs_mnist
 from tiny import TINY_CONFIGS
 from zoo import losses
@@ -174,6 +175,19 @@ def test_rbm_samples_follow_their_seed_and_gibbs_steps():
         rbm.generate(3, seed=2, gibbs_steps=0)
     with pytest.raises(ZooError, match="latent size is its hidden_units"):
         zoo.create("rbm", hidden_units=8, latent_dim=4)
+
+
+def test_rbm_runs_its_chains_batch_size_at_a_time():
+    rbm = zoo.create("rbm", **TINY_CONFIGS["rbm"])
+    whole = rbm.generate(5, seed=2)
+    batched = rbm.generate(5, seed=2, batch_size=2)
+    assert batched.shape == whole.shape
+    # The first batch draws from the seed itself; the later ones from seeds of their own.
+    np.testing.assert_array_equal(batched[:2], whole[:2])
+    np.testing.assert_array_equal(batched[2:4], rbm.generate(2, seed=rbm_module._batch_seed(2, 1)))
+    assert not np.allclose(batched[2:4], batched[:2])
+    with pytest.raises(ZooError, match="batch_size must be a positive integer"):
+        rbm.generate(3, batch_size=0)
 
 
 @needs_mnist

@@ -25,8 +25,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import memory
 from zoo.core import GenerativeModel
-from zoo.core.generative import sampling_seed, with_averaged_generator
+from zoo.core.generative import sampling_seed
+from zoo.core.model import with_averaged_generator
 from zoo.checks import check_positive_int, check_switch
 from zoo.errors import ZooError
 from zoo.registry import Preset, register_model, register_preset
@@ -81,6 +83,12 @@ class BernoulliRBMWeights(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.hidden_units,)
+
+
+def _batch_seed(seed, batch):
+    """The seed of generate's `batch`-th batch of chains: `seed` for the first, then a step
+    of the golden-ratio Weyl sequence each (distinct seeds for any realistic count)."""
+    return seed if batch == 0 else (seed + batch * 0x9E3779B97F4A7C15) % 2**63
 
 
 def bernoulli_sample(probabilities, uniform):
@@ -244,17 +252,28 @@ class RBM(GenerativeModel):
     @with_averaged_generator
     def generate(self, n, seed=None, batch_size=2048, gibbs_steps=None, **conditions):
         """`n` images in [-1, 1]: p(v | h) at the end of `gibbs_steps` (default: the model's)
-        Gibbs steps of chains from random images. (`batch_size` is taken as the GANs' generate
-        takes it, and unused: the n chains run as one batch.)"""
+        Gibbs steps of chains from random images, `batch_size` chains at a time. The same
+        seed gives the same images; past the first `batch_size`, each batch of chains draws
+        from a seed of its own, so a different batch_size gives other (equally distributed)
+        images there."""
         check_positive_int("n", n)
+        batch_size = check_positive_int("batch_size", batch_size)
         steps = check_positive_int("gibbs_steps", self.gibbs_steps if gibbs_steps is None
                                    else gibbs_steps)
         self.generator_inputs(None, **conditions)  # refuses any condition: it has none
+        # Held at once: the output, and a batch's chains in their three states.
+        memory.check_fits(f"generate({n})", (n + 3 * min(n, batch_size)) * self.visible_units
+                          * memory.FLOAT32_BYTES, "generate fewer samples per call")
         seed = sampling_seed(seed)
         if self._sample_fn is None:
             self._sample_fn = tf.function(self.gibbs_chain, reduce_retracing=True)
-        return self._sample_fn(tf.constant(n), tf.constant(seed, tf.int64),
-                               tf.constant(steps)).numpy()
+        images = np.empty((n,) + self.image_shape, np.float32)
+        for batch, start in enumerate(range(0, n, batch_size)):
+            rows = min(batch_size, n - start)
+            images[start:start + rows] = self._sample_fn(
+                tf.constant(rows), tf.constant(_batch_seed(seed, batch), tf.int64),
+                tf.constant(steps)).numpy()
+        return images
 
     def call(self, visible, training=False):
         return self.generator(visible, training=training)
