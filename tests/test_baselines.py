@@ -202,3 +202,18 @@ def test_the_baselines_train_through_train_and_load_back(name, tmp_path):
     loaded = zoo.load(str(tmp_path / "run"))
     np.testing.assert_allclose(loaded.generate(2, seed=1), gan.generate(2, seed=1), atol=1e-6)
     assert set(summary["history"]) >= {m.name for m in gan.metrics}
+
+
+def test_rbm_tempered_conditionals_run_from_base_rates_to_the_model():
+    rbm = zoo.create("rbm", **TINY_CONFIGS["rbm"])
+    layer = rbm.rbm
+    rng = np.random.default_rng(0)
+    visible = (rng.uniform(size=(4, rbm.visible_units)) < 0.5).astype("float32")
+    hidden = (rng.uniform(size=(4, rbm.hidden_units)) < 0.5).astype("float32")
+    base = rng.normal(size=rbm.visible_units).astype("float32")
+    # beta 1 is the model; beta 0 forgets it: hidden units at 1/2, pixels at their base rates.
+    np.testing.assert_allclose(layer.hidden_probabilities(visible, 1.0), layer.hidden_probabilities(visible))
+    np.testing.assert_allclose(layer.hidden_probabilities(visible, 0.0), 0.5)
+    np.testing.assert_allclose(layer.visible_probabilities(hidden, 1.0, base), layer.visible_probabilities(hidden))
+    np.testing.assert_allclose(layer.visible_probabilities(hidden, 0.0, base),
+                               np.broadcast_to(1 / (1 + np.exp(-base)), (4, rbm.visible_units)), rtol=1e-5)

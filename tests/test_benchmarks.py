@@ -222,6 +222,7 @@ BAD_BENCHMARK_FLAGS = [
     (["benchmarks.quality", "--preset=dcgan_mnist", "--out={tmp}/missing/quality.md"],
      "the folder .*missing does not exist; make it first"),
     (["benchmarks.diagnosis", "--out={tmp}"], "is a folder: name a file"),
+    (["benchmarks.rbm_mixing", "--out={tmp}"], "is a folder: name a file"),
 ]
 
 

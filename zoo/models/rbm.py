@@ -53,11 +53,16 @@ class BernoulliRBMWeights(keras.layers.Layer):
         self.hidden_bias = self.add_weight(name="hidden_bias", shape=(hidden_units,),
                                            initializer="zeros")
 
-    def hidden_probabilities(self, visible):
-        return tf.sigmoid(tf.matmul(visible, self.kernel) + self.hidden_bias)
+    def hidden_probabilities(self, visible, beta=1.0):
+        """p(h = 1 | v), at inverse temperature `beta` (1: the model itself)."""
+        return tf.sigmoid(beta * (tf.matmul(visible, self.kernel) + self.hidden_bias))
 
-    def visible_probabilities(self, hidden):
-        return tf.sigmoid(tf.matmul(hidden, self.kernel, transpose_b=True) + self.visible_bias)
+    def visible_probabilities(self, hidden, beta=1.0, base_logits=0.0):
+        """p(v = 1 | h), at inverse temperature `beta` on the path from independent pixels of
+        logits `base_logits` (beta 0) to the model (beta 1): Salakhutdinov & Murray 2008's
+        annealing path for an RBM."""
+        logits = tf.matmul(hidden, self.kernel, transpose_b=True) + self.visible_bias
+        return tf.sigmoid(beta * logits + (1.0 - beta) * base_logits)
 
     def free_energy(self, visible):
         """F(v) per example: -b'v - sum_j softplus(c_j + v'W_j)."""
