@@ -86,3 +86,35 @@ def write_unpaired_folder(root, counts, spread=20, side=32, grayscale=(), jpeg_d
             encode = tf.io.encode_jpeg if path.endswith(".jpg") else tf.io.encode_png
             tf.io.write_file(path, encode(tf.constant(image, tf.uint8)))
     return root
+
+
+# Left out of the fast loop (`python -m pytest -q -m "not slow"`) beside the tests marked
+# slow one by one: whole groups whose every case starts a process, trains on two replicas or
+# sweeps every model. CI runs them all.
+SLOW_GROUPS = (
+    "test_bad_input.py::test_bad_command_lines_are_one_line_and_exit_2",  # a process each
+    "test_bad_input.py::test_a_truncated_prepared_shard_is_one_line",
+    "test_distributed.py::",  # two replicas per model and remedy
+    "test_fuzz.py::",
+    "test_ema.py::test_every_model_keeps_an_average_and_samples_from_it",
+    "test_unpaired.py::test_export_serves_every_direction_in_a_fresh_process",
+    "test_unit.py::test_encoders_share_their_last_blocks_and_decoders_their_first",
+    "test_baselines.py::test_the_baselines_train_through_train_and_load_back",
+    "test_cli.py::test_output_dir_problems_are_refused",
+    "test_saving.py::test_every_model_round_trips_through_a_keras_file_and_trains_on",
+    "test_presets.py::test_a_shipped_preset_generates_offline_in_a_fresh_process",
+    "test_conditional.py::test_each_preset_trains_through_zoo_training_on_labelled_data",
+    "test_step_cost.py::",
+    "test_export.py::test_command_line_exports_a_saved_run",
+    "test_faults.py::",
+    "test_gan_1d.py::test_gan_1d_learns_the_target_mean_and_std",
+    "test_models.py::test_a_seeded_model_starts_the_same_whatever_was_imported_before",
+    "test_dtn.py::test_dtn_trains_on_mnist2bold_with_the_mnist_encoder",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    del config
+    for item in items:
+        if any(group in item.nodeid for group in SLOW_GROUPS):
+            item.add_marker(pytest.mark.slow)
