@@ -3,6 +3,7 @@
 import contextlib
 import functools
 import os
+import subprocess
 import sys
 from unittest import mock
 
@@ -32,6 +33,29 @@ def mock_tfds(num_examples=8):
 def mnist_files_available():
     directory = os.environ.get("ZOO_MANUAL_DIR", "")
     return os.path.isfile(os.path.join(directory, "train-images-idx3-ubyte.gz"))
+
+
+@contextlib.contextmanager
+def read_only(folder):
+    """`folder` and the folders in it made read-only, for root too (root ignores permission bits
+    but not the immutable attribute); the test is skipped where neither can be set."""
+    folders = [str(folder)] + [os.path.join(top, d) for top, dirs, _ in os.walk(folder) for d in dirs]
+    as_root = os.geteuid() == 0
+    for path in folders:
+        if as_root:
+            subprocess.run(["chattr", "+i", path], capture_output=True)
+        else:
+            os.chmod(path, 0o555)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("no way to make a folder read-only on this machine")
+        yield
+    finally:
+        for path in folders:
+            if as_root:
+                subprocess.run(["chattr", "-i", path], capture_output=True)
+            else:
+                os.chmod(path, 0o755)
 
 
 needs_mnist = pytest.mark.skipif(

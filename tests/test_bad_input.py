@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import zoo
-from conftest import REPO, needs_mnist
+from conftest import REPO, needs_mnist, read_only
 from tiny import TINY_CONFIGS
 from zoo import metrics, saving, training
 
@@ -230,7 +230,7 @@ API = [
      lambda f, t: zoo.create("bigan", **TINY_CONFIGS["bigan"]).encode(np.zeros((0, 16, 16, 1))),
      "with N >= 1"),
     ("an empty output dir", NO_SETUP, lambda f, t: training.train(**TOY, output_dir=""),
-     "--output_dir must name a directory \(e.g. runs/demo\), got ''"),
+     r"--output_dir must name a directory \(e.g. runs/demo\), got ''"),
     ("an export dir that is a file", _a_file,
      lambda f, t: training.train(**TOY, output_dir=str(t / "run"), export_dir=f),
      "--export_dir .* is a file; pass a directory"),
@@ -368,3 +368,30 @@ def test_a_truncated_prepared_shard_is_one_line(tmp_path):
         training.train(model="dcgan", dataset="mnist", data_dir=str(tmp_path / "tfds"),
                        epochs=1, steps_per_epoch=1, verbose=0, output_dir=str(tmp_path / "run"),
                        **{k: v for k, v in TINY_CONFIGS["dcgan"].items() if k != "image_shape"})
+
+
+def test_a_read_only_data_dir_without_the_dataset_is_one_line(tmp_path):
+    data_dir = tmp_path / "tfds"
+    data_dir.mkdir()
+    with read_only(data_dir):
+        result = train("--model=dcgan", "--dataset=mnist", f"--data_dir={data_dir}",
+                       f"--output_dir={tmp_path / 'run'}")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: dataset 'mnist' is not prepared in {data_dir}"), result.stderr
+    assert "read-only: pass a writable --data_dir" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists() and not list(data_dir.iterdir())
+
+
+@needs_mnist
+def test_a_read_only_data_dir_with_the_dataset_prepared_trains(tmp_path):
+    from zoo.data.images import prepared_builder
+
+    prepared_builder("mnist", str(tmp_path / "tfds"), os.environ["ZOO_MANUAL_DIR"])
+    with read_only(tmp_path / "tfds"):
+        _, summary = training.train(
+            model="dcgan", dataset="mnist", data_dir=str(tmp_path / "tfds"), epochs=1,
+            steps_per_epoch=1, eval_samples=0, verbose=0, output_dir=str(tmp_path / "run"),
+            **{k: v for k, v in TINY_CONFIGS["dcgan"].items() if k != "image_shape"})
+    assert summary["completed_epochs"] == 1

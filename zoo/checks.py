@@ -1,6 +1,7 @@
 """Checks of option values: each returns the value in its plain Python type or raises one
 ZooError line that names the option, says what it takes and shows what it got."""
 
+import os
 import re
 
 import numpy as np
@@ -85,3 +86,12 @@ def check_choice(name, value, choices):
     if value not in tuple(choices):
         raise ZooError(f"{name} must be one of {tuple(choices)}, got {value!r}")
     return value
+
+
+def writable_folder(path):
+    """Whether `path` can be written as a directory: its nearest existing ancestor (itself,
+    when it exists) is a directory this process may create files in."""
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    return os.path.isdir(existing) and os.access(existing, os.W_OK | os.X_OK)

@@ -22,6 +22,7 @@ import shutil
 import numpy as np
 
 from zoo import recovery
+from zoo.checks import writable_folder
 from zoo.errors import ZooError
 
 RESULT_FILE = "result.json"  # written last: the run finished the epochs it records
@@ -51,12 +52,8 @@ def check_writable_dir(option, path):
     path = os.path.abspath(path)
     if os.path.exists(path) and not os.path.isdir(path):
         raise ZooError(f"{option} {path} is a file; pass a directory")
-    existing = path
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
-        raise ZooError(f"can't write to {option} {path} ({existing} is not a writable "
-                       "directory); pick another")
+    if not writable_folder(path):
+        raise ZooError(f"can't write to {option} {path} (not a writable directory); pick another")
     return path
 
 

@@ -21,6 +21,7 @@ import tensorflow_datasets as tfds
 # Not exported under tfds.download (tfds 4.9): the checksum error lives in its module.
 from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
 
+from zoo.checks import writable_folder
 from zoo.errors import ZooError
 from zoo.pixels import to_unit_range
 from zoo.registry import DatasetSpec, register_dataset
@@ -67,12 +68,21 @@ def prepared_builder(tfds_name, data_dir=None, manual_dir=None):
     builder = tfds.builder(tfds_name, data_dir=data_dir)
     if builder.is_prepared():
         return builder
+    check_can_prepare(builder, name=tfds_name)
     root = os.path.dirname(os.path.dirname(builder.data_dir))  # data_dir/<name>/<version>
     with _alone(os.path.join(root, f".{builder.name}.lock")):
         builder = tfds.builder(tfds_name, data_dir=data_dir)
         if not builder.is_prepared():
             _prepare(builder, manual_dir)
     return builder
+
+
+def check_can_prepare(builder, name):
+    """Refuse, before any download, a dataset that is not prepared where it can't be written."""
+    if not writable_folder(builder.data_dir):
+        raise ZooError(f"dataset {name!r} is not prepared in {builder.data_dir}, and that folder "
+                       "is read-only: pass a writable --data_dir (or ZOO_DATA_DIR), or one where "
+                       "it is prepared")
 
 
 def _prepare(builder, manual_dir):

@@ -19,7 +19,7 @@ import os
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from zoo.data.images import _env_dir, _reachable
+from zoo.data.images import _env_dir, _reachable, check_can_prepare
 from zoo.errors import ZooError
 from zoo.pixels import to_unit_range
 from zoo.registry import DatasetSpec, register_dataset
@@ -87,6 +87,7 @@ def _domain_from_folder(folder, split, domain):
 def _domain_from_tfds(name, split, domain, data_dir):
     builder = tfds.builder(f"cycle_gan/{name}", data_dir=data_dir)
     if not builder.is_prepared():
+        check_can_prepare(builder, name=name)
         urls = list((builder.url_infos or {}).keys())
         if urls and not _reachable(urls[0]):
             raise ZooError(f"dataset {name!r} can't be downloaded (no network): put its "
