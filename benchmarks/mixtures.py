@@ -35,18 +35,23 @@ MAX_MODES = {"ring8": 8, "grid25": 25}
 PUBLISHED_STEPS = 400_000
 
 
-def run_trials(model, dataset, trials, epochs=None):
-    """Figures of `trials` seeded runs of the preset `<model>_<dataset>`."""
+def run_trials(model, dataset, trials, epochs=None, jit_compile=True):
+    """Figures of `trials` seeded runs of the preset `<model>_<dataset>`.
+
+    XLA (`jit_compile`) fuses the MLPs' element-wise work into their matrix products, which
+    about doubles the steps per second (benchmarks/results/mixtures_step_profile.md)."""
     from zoo import training
 
     settings = training.resolve(preset=f"{model}_{dataset}", epochs=epochs)[3]
     results = []
     for seed in range(trials):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         with tempfile.TemporaryDirectory() as run:
             _, summary = training.train(preset=f"{model}_{dataset}", seed=seed, epochs=epochs,
-                                        verbose=0, output_dir=os.path.join(run, "run"))
+                                        verbose=0, output_dir=os.path.join(run, "run"),
+                                        jit_compile=jit_compile)
         figures = dict(summary["metrics"], seconds=time.perf_counter() - start,
+                       cpu_seconds=time.process_time() - cpu_start,
                        generator_steps=settings.epochs * settings.steps_per_epoch,
                        batch_size=settings.batch_size)
         print(f"{model} {dataset} seed {seed}: {figures['modes']} modes, "
@@ -70,18 +75,20 @@ def _mean_std(values, scale=1.0, digits=2):
 
 def table(measured, trials):
     rows = ["| model | mixture | modes | high-quality samples (%) | reverse KL | trials | "
-            "generator steps x batch | minutes per trial |", "|---|---|---|---|---|---|---|---|"]
+            "generator steps x batch | minutes per trial | CPU minutes per trial |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for (model, dataset), results in measured.items():
         rows.append(
             f"| {model} (ours) | {dataset} | {_mean_std([r['modes'] for r in results], digits=1)}"
             f" / {MAX_MODES[dataset]} | {_mean_std([r['high_quality'] for r in results], 100, 1)}"
             f" | {_mean_std([r['reverse_kl'] for r in results])} | {len(results)} | "
             f"{results[0]['generator_steps']} x {results[0]['batch_size']} | "
-            f"{np.mean([r['seconds'] for r in results]) / 60:.1f} |")
+            f"{np.mean([r['seconds'] for r in results]) / 60:.1f} | "
+            f"{np.mean([r.get('cpu_seconds', np.nan) for r in results]) / 60:.1f} |")
     for (model, dataset), (modes, quality, kl) in PUBLISHED.items():
         if dataset in {d for _, d in measured}:
             rows.append(f"| {model} (PacGAN paper) | {dataset} | {modes} / {MAX_MODES[dataset]} | "
-                        f"{quality} | {kl:.2f} | 10 | {PUBLISHED_STEPS} x 100 packs | |")
+                        f"{quality} | {kl:.2f} | 10 | {PUBLISHED_STEPS} x 100 packs | | |")
     return "\n".join(rows)
 
 
@@ -90,7 +97,8 @@ def main(argv):
     measured = {}
     for model in FLAGS.models:
         for dataset in FLAGS.datasets:
-            measured[(model, dataset)] = run_trials(model, dataset, FLAGS.trials, FLAGS.epochs)
+            measured[(model, dataset)] = run_trials(model, dataset, FLAGS.trials, FLAGS.epochs,
+                                                    FLAGS.jit_compile)
             # Written after each configuration: a long run stopped part-way keeps what it measured.
             emit(table(measured, FLAGS.trials), FLAGS.out,
                  {f"{model} {dataset}": results for (model, dataset), results in measured.items()})
@@ -102,6 +110,7 @@ def define_flags():
     flags.DEFINE_list("datasets", ["ring8", "grid25"], "mixtures to run")
     flags.DEFINE_integer("trials", 10, "trials (seeds 0..trials-1) per model and mixture", lower_bound=1)
     flags.DEFINE_integer("epochs", None, "override the presets' epochs (for a quick look)")
+    flags.DEFINE_boolean("jit_compile", True, "compile the train step with XLA")
     flags.DEFINE_string("out", None, "also write the table to this file")
 
 

@@ -44,6 +44,8 @@ CLI = [
      "a step takes 100,000 examples and mnist has 60,000"),
     (["--model=dcgan", "--dataset=celeb_a", "--image_size=14336"],
      "DCGAN networks for images of \\(14336, 14336, 3\\) .* needs about .* GB of memory"),
+    (["--model=cyclegan", "--dataset=horse2zebra", "--image_size=2048", "--batch_size=1"],
+     "training cyclegan\\S* on batches of 1 needs about .* GB of memory and this machine has"),
     (["--model=dcgan", "--dataset=mnist", "--latent_dim=1000000000"],
      "with latent_dim 1000000000 and base_filters 64 needs about .* GB of memory and this machine has .* free"),
     (["--model=dcgan", "--dataset=mnist", "--eval_samples=-1"], "flag --eval_samples=-1"),

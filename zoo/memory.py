@@ -1,7 +1,10 @@
 """What fits in memory: checked before an allocation large enough to take the machine, so
 that a request too big gets one line instead of a swapping machine or a killed process."""
 
+import math
 import os
+
+import keras
 
 from zoo.errors import ZooError
 
@@ -36,3 +39,17 @@ def check_fits(what, needed_bytes, advice):
     if available is not None and needed_bytes > USABLE_SHARE * available:
         raise ZooError(f"{what} needs about {_gigabytes(needed_bytes)} of memory and this machine "
                        f"has {_gigabytes(available)} free: {advice}")
+
+
+def activation_floats_per_example(network):
+    """The floats one example's pass through `network` holds: every layer's output (nested
+    networks counted through their own layers). Layers whose output is unknown add nothing."""
+    total = 0
+    for layer in getattr(network, "layers", ()):
+        try:
+            outputs = keras.tree.flatten(layer.output)
+        except (AttributeError, ValueError):  # a layer not called in a functional graph
+            continue
+        total += sum(math.prod(int(d) for d in output.shape[1:] if d is not None)
+                     for output in outputs)
+    return total
