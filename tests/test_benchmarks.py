@@ -240,3 +240,16 @@ def test_a_benchmarks_bad_flag_is_one_line_before_it_measures(tmp_path, args, me
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and re.search(message, last), last
     assert os.listdir(tmp_path) == []
+
+
+def test_step_profile_counts_a_steps_matrix_products():
+    from benchmarks import step_profile
+
+    assert step_profile.matmul_flops([((100, 400), (400, 1000), False, False),
+                                      ((400, 100), (100, 1000), True, False)]) == 2 * 2 * 100 * 400 * 1000
+    products = step_profile.step_matmuls("gan_ring8")
+    # G (2-400-400-400-400-2) and the maxout D (2-1000-1000-1000 with 200 units kept, then 1)
+    # on batches of 100: about 0.1 GFLOP per network pass; a step's passes and their gradients
+    # come to about 1 GFLOP.
+    assert 0.9e9 < step_profile.matmul_flops(products) < 1.1e9
+    assert step_profile.matmuls_per_second(products[:2], repeats=3) > 0
