@@ -20,17 +20,6 @@ CARDS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 # Where each dataset comes from and under which terms (docs/presets.md).
 DATA = {"mnist": "MNIST (LeCun, Cortes and Burges): 60,000 training digits, 28x28 grey; "
                  "distributed by TensorFlow Datasets under CC BY-SA 3.0."}
-SCORE_NAMES = {  # metadata key -> (what it is, the real data's figure in REAL_DATA_FLOOR)
-    "classifier_fid": ("classifier FID (lower is better)", "fid"),
-    "kid": ("KID (lower is better)", None),
-    "precision": ("precision: share of samples near real images", "precision"),
-    "recall": ("recall: share of real images near samples", "recall"),
-    "confident_share": ("samples read with p >= 0.9", "confident_share"),
-    "classes_present": ("digit classes present", None),
-    "class_entropy": ("entropy of the classes read (max 2.303)", None),
-    "label_accuracy": ("samples read as their label", None),
-    "worst_class_accuracy": ("the worst class's share read as its label", None),
-}
 WALK_STEPS, WALK_ROWS = 10, 6
 SAMPLES = 100
 
@@ -54,13 +43,12 @@ def _settings(preset):
 
 
 def _scores_table(preset):
-    from zoo.metrics.quality import REAL_DATA_FLOOR
+    from zoo.metrics.quality import FIGURE_ALIASES, FIGURE_LABELS, REAL_DATA_FLOOR
     floor = REAL_DATA_FLOOR.get(preset.dataset, {})
     rows = ["| figure | this model | real images |", "|---|---|---|"]
     for key, value in preset.metadata.get("scores", {}).items():
-        label, floor_key = SCORE_NAMES.get(key, (key, None))
-        real = floor.get(floor_key, "-") if floor_key else "-"
-        rows.append(f"| {label} | {value:g} | {real} |")
+        name = FIGURE_ALIASES.get(key, key)
+        rows.append(f"| {FIGURE_LABELS.get(name, key)} | {value:g} | {floor.get(name, '-')} |")
     return "\n".join(rows)
 
 

@@ -35,7 +35,12 @@ FIGURE_LABELS = {
     "recall": "recall (share of real images near samples)",
     "confident_share": "samples the classifier reads with p >= 0.9",
     "classes_present": "classes present among the samples",
+    "class_entropy": "entropy of the classes read (at most the log of the class count)",
+    "label_accuracy": "samples read as their label",
+    "worst_class_accuracy": "the worst class's share read as its label",
 }
+# Presets' metadata call the classifier FID by its full name.
+FIGURE_ALIASES = {"classifier_fid": "fid"}
 
 
 def describe_figures(dataset, figures):
