@@ -49,26 +49,26 @@ def base_rates(manual_dir=None):
     return np.clip((images.reshape(len(images), -1) > 0).mean(0), 0.01, 0.99)
 
 
-def run_chains(rbm, start, betas, base_logits):
-    """p(v | h) after Gibbs steps at inverse temperatures `betas`, from binary `start`."""
+def chain_runner(rbm, base_logits):
+    """A function (binary starts, inverse temperatures per step) -> p(v | h) after those Gibbs
+    steps (RBM.gibbs_step), traced once for every sampler's length."""
     import tensorflow as tf
-    layer = rbm.rbm
 
-    @tf.function
+    @tf.function(input_signature=[tf.TensorSpec([None, rbm.rbm.visible_units], tf.float32),
+                                  tf.TensorSpec([None], tf.float32)])
     def chains(visible, betas):
         def step(i, visible, _):
-            hidden_p = layer.hidden_probabilities(visible, betas[i])
-            hidden = tf.cast(tf.random.stateless_uniform(tf.shape(hidden_p), [SEED, 2 * i]) < hidden_p,
-                             tf.float32)
-            visible_p = layer.visible_probabilities(hidden, betas[i], base_logits)
-            visible = tf.cast(tf.random.stateless_uniform(tf.shape(visible_p), [SEED, 2 * i + 1])
-                              < visible_p, tf.float32)
-            return i + 1, visible, visible_p
+            seeds = iter((2 * i, 2 * i + 1))  # one stream for h, one for v', per step
+
+            def draw(shape):
+                return tf.random.stateless_uniform(shape, [SEED, next(seeds)])
+            visible, probabilities, _ = rbm.gibbs_step(visible, draw, betas[i], base_logits)
+            return i + 1, visible, probabilities
         _, _, probabilities = tf.while_loop(lambda i, *_: i < tf.shape(betas)[0], step,
                                             (0, visible, tf.zeros_like(visible)))
         return probabilities
 
-    return chains(tf.constant(start), tf.constant(betas, tf.float32)).numpy()
+    return lambda start, betas: chains(tf.constant(start), tf.constant(betas, tf.float32)).numpy()
 
 
 def measure(manual_dir=None):
@@ -82,10 +82,11 @@ def measure(manual_dir=None):
     rng = np.random.default_rng(0)
     starts = {"uniform": (rng.uniform(size=(CHAINS, rates.size)) < 0.5).astype(np.float32),
               "base": (rng.uniform(size=(CHAINS, rates.size)) < rates).astype(np.float32)}
+    run_chains = chain_runner(rbm, base_logits)
     rows = {}
     for name, (start, betas) in samplers().items():
         began = time.monotonic()
-        probabilities = run_chains(rbm, starts[start], betas, base_logits)
+        probabilities = run_chains(starts[start], betas)
         images = probabilities.reshape((-1, 28, 28, 1)) * 2.0 - 1.0
         read = classify(classifier, images)[1]
         rows[name] = {"shares": np.bincount(read.argmax(1), minlength=10).tolist(),

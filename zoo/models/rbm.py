@@ -175,12 +175,14 @@ class RBM(GenerativeModel):
         flat = tf.reshape(images, [-1, self.visible_units])
         return tf.cast(flat > 0.0, keras.config.floatx())
 
-    def gibbs_step(self, visible, draw):
-        """One block-Gibbs step v -> h -> v'; `draw(shape)` gives uniforms. Returns
-        (v' sampled, p(v' | h), p(h | v))."""
-        hidden_probabilities = self.rbm.hidden_probabilities(visible)
+    def gibbs_step(self, visible, draw, beta=1.0, base_logits=0.0):
+        """One block-Gibbs step v -> h -> v'; `draw(shape)` gives uniforms (called for h, then
+        for v'). `beta` and `base_logits` move the step along the annealing path of the
+        layer's conditionals (beta 1: the model itself). Returns (v' sampled, p(v' | h),
+        p(h | v))."""
+        hidden_probabilities = self.rbm.hidden_probabilities(visible, beta)
         hidden = bernoulli_sample(hidden_probabilities, draw(tf.shape(hidden_probabilities)))
-        visible_probabilities = self.rbm.visible_probabilities(hidden)
+        visible_probabilities = self.rbm.visible_probabilities(hidden, beta, base_logits)
         visible = bernoulli_sample(visible_probabilities, draw(tf.shape(visible_probabilities)))
         return visible, visible_probabilities, hidden_probabilities
 
