@@ -33,10 +33,12 @@ MAX_MODES = {"ring8": 8, "grid25": 25}
 # PacGAN's runs, on both mixtures: 400 epochs of 100,000 points in minibatches of 100 (packs,
 # for PacGAN: 100 x k points), from the paper's code (fjxmlzn/PacGAN, 2DGrid and 2DRing configs).
 PUBLISHED_STEPS = 400_000
+SAMPLES = 2500  # the protocol's count, also drawn in the pictures
 
 
-def run_trials(model, dataset, trials, epochs=None, jit_compile=True):
-    """Figures of `trials` seeded runs of the preset `<model>_<dataset>`.
+def run_trials(model, dataset, trials, epochs=None, jit_compile=True, samples=None):
+    """Figures of `trials` seeded runs of the preset `<model>_<dataset>`; with a `samples`
+    list, the first trial's 2,500 samples (noise seed 0) are appended to it.
 
     XLA (`jit_compile`) fuses the MLPs' element-wise work into their matrix products, which
     about doubles the steps per second (benchmarks/results/mixtures_step_profile.md)."""
@@ -47,9 +49,11 @@ def run_trials(model, dataset, trials, epochs=None, jit_compile=True):
     for seed in range(trials):
         start, cpu_start = time.perf_counter(), time.process_time()
         with tempfile.TemporaryDirectory() as run:
-            _, summary = training.train(preset=f"{model}_{dataset}", seed=seed, epochs=epochs,
-                                        verbose=0, output_dir=os.path.join(run, "run"),
-                                        jit_compile=jit_compile)
+            trained, summary = training.train(preset=f"{model}_{dataset}", seed=seed, epochs=epochs,
+                                           verbose=0, output_dir=os.path.join(run, "run"),
+                                           jit_compile=jit_compile)
+            if samples is not None and seed == 0:
+                samples.append(trained.generate(SAMPLES, seed=0))
         figures = dict(summary["metrics"], seconds=time.perf_counter() - start,
                        cpu_seconds=time.process_time() - cpu_start,
                        generator_steps=settings.epochs * settings.steps_per_epoch,
@@ -92,16 +96,38 @@ def table(measured, trials):
     return "\n".join(rows)
 
 
+def picture(dataset, samples_by_model, folder):
+    """`folder`/mixtures_<dataset>.png: the real data, then each model's first trial."""
+    import zoo
+    from zoo.plotting import save_point_panels
+    from zoo.registry import get_dataset
+
+    real = next(iter(zoo.data.load(dataset, split="test", batch_size=SAMPLES, seed=0)))
+    panels = [("real data", real)] + [(f"{model} (seed 0)", samples)
+                                      for model, samples in samples_by_model.items()]
+    modes = get_dataset(dataset).evaluate.keywords["modes"]
+    return save_point_panels(panels, modes, os.path.join(folder, f"mixtures_{dataset}.png"))
+
+
 def main(argv):
     del argv
+    if FLAGS.pictures:
+        from zoo.run_folder import check_writable_dir
+        check_writable_dir("--pictures", FLAGS.pictures)
     measured = {}
-    for model in FLAGS.models:
-        for dataset in FLAGS.datasets:
+    for dataset in FLAGS.datasets:
+        samples = {}
+        for model in FLAGS.models:
+            kept = [] if FLAGS.pictures else None
             measured[(model, dataset)] = run_trials(model, dataset, FLAGS.trials, FLAGS.epochs,
-                                                    FLAGS.jit_compile)
+                                                    FLAGS.jit_compile, kept)
+            if kept:
+                samples[model] = kept[0]
             # Written after each configuration: a long run stopped part-way keeps what it measured.
             emit(table(measured, FLAGS.trials), FLAGS.out,
                  {f"{model} {dataset}": results for (model, dataset), results in measured.items()})
+        if FLAGS.pictures:
+            print("wrote", picture(dataset, samples, FLAGS.pictures))
 
 
 def define_flags():
@@ -111,6 +137,8 @@ def define_flags():
     flags.DEFINE_integer("trials", 10, "trials (seeds 0..trials-1) per model and mixture", lower_bound=1)
     flags.DEFINE_integer("epochs", None, "override the presets' epochs (for a quick look)")
     flags.DEFINE_boolean("jit_compile", True, "compile the train step with XLA")
+    flags.DEFINE_string("pictures", None, "also draw each mixture's samples (the first trial "
+                        "of each model beside the real data) into this folder")
     flags.DEFINE_string("out", None, "also write the table to this file")
 
 

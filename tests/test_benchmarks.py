@@ -27,6 +27,17 @@ def test_mixtures_benchmark_trains_measures_and_tabulates_beside_the_paper():
     assert "grid25" not in text  # only the mixtures that were run
 
 
+def test_mixtures_picture_draws_the_real_data_beside_each_model(tmp_path):
+    import matplotlib.image
+
+    kept = []
+    mixtures.run_trials("gan", "ring8", trials=1, epochs=1, samples=kept)
+    assert kept[0].shape == (mixtures.SAMPLES, 2)
+    path = mixtures.picture("ring8", {"gan": kept[0], "again": kept[0]}, str(tmp_path))
+    height, width, _ = matplotlib.image.imread(path).shape
+    assert width > 2.5 * height  # three panels side by side
+
+
 @pytest.mark.slow
 @needs_mnist
 def test_loss_family_benchmark_trains_each_on_a_time_budget_and_tabulates():

@@ -62,3 +62,24 @@ def _draw(samples, path, title, columns=None):
     figure.tight_layout()
     figure.savefig(path, format="png")
     plt.close(figure)
+
+
+def save_point_panels(panels, modes, path):
+    """2-D samples side by side, one panel per (title, [n, 2] points), each over the data's
+    `modes` (red crosses), on the same axes: a mode-collapse picture."""
+    modes = np.asarray(modes)
+    span = np.abs(modes).max() * 1.35
+    figure, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.4), dpi=100,
+                                squeeze=False)
+    for axis, (title, points) in zip(axes[0], panels):
+        points = np.asarray(points)
+        axis.scatter(points[:, 0], points[:, 1], s=1.5, alpha=0.4, color="tab:blue")
+        axis.scatter(modes[:, 0], modes[:, 1], s=25, marker="x", color="tab:red")
+        axis.set(xlim=(-span, span), ylim=(-span, span), aspect="equal", title=title)
+        axis.tick_params(labelsize=7)
+        axis.title.set_fontsize(9)
+    figure.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    figure.savefig(path, format="png")
+    plt.close(figure)
+    return path
