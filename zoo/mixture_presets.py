@@ -15,7 +15,7 @@ MIXTURE_STEPS_PER_EPOCH = 250
 MIXTURE_PAPER = "Lin et al. 2018, arXiv:1712.04086 (PacGAN), Table 1 setting"
 
 
-def register_mixture_presets(model, model_kwargs, train, paper, suffix=""):
+def register_mixture_presets(model, model_kwargs, train, paper, suffix="", metadata=None):
     """`<model><suffix>_ring8` and `<model><suffix>_grid25`, in the PacGAN setting."""
     for dataset, epochs in MIXTURE_EPOCHS.items():
         register_preset(Preset(
@@ -23,7 +23,7 @@ def register_mixture_presets(model, model_kwargs, train, paper, suffix=""):
             model_kwargs=dict(model_kwargs),
             train=dict(dict(batch_size=100 * model_kwargs.get("pack", 1), epochs=epochs, steps_per_epoch=MIXTURE_STEPS_PER_EPOCH,
                             steps_per_execution=50), **train),
-            metadata=dict(paper=paper, setting=MIXTURE_PAPER)))
+            metadata=dict(paper=paper, setting=MIXTURE_PAPER, **(metadata or {}))))
 
 # One option each, for the mode-collapse benchmark (preset suffix -> model options).
 MIXTURE_REMEDIES = {
