@@ -41,14 +41,22 @@ def check_fits(what, needed_bytes, advice):
                        f"has {_gigabytes(available)} free: {advice}")
 
 
-def activation_floats_per_example(network):
-    """The floats one example's pass through `network` holds: every layer's output (nested
-    networks counted through their own layers). Layers whose output is unknown add nothing."""
-    total = 0
-    for layer in getattr(network, "layers", ()):
+def activation_floats_per_example(networks):
+    """The floats one example's pass through `networks` holds: every layer's output, each
+    layer counted once however many networks nest it. Layers whose output is unknown (not
+    called in a functional graph) add nothing."""
+    seen, total, waiting = set(), 0, list(networks)
+    while waiting:
+        layer = waiting.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        if isinstance(layer, keras.Model):
+            waiting.extend(layer.layers)
+            continue
         try:
             outputs = keras.tree.flatten(layer.output)
-        except (AttributeError, ValueError):  # a layer not called in a functional graph
+        except (AttributeError, ValueError):
             continue
         total += sum(math.prod(int(d) for d in output.shape[1:] if d is not None)
                      for output in outputs)

@@ -341,7 +341,8 @@ def _open_run_folder(plan, strategy, output_dir, export_dir, resume):
 
 
 # A step holds each layer's output and, while it goes back through the networks, a gradient
-# of the same size: twice the activations (measured: 1.4 to 1.9 times on DCGAN and CycleGAN).
+# of the same size: at most twice the activations (a step of DCGAN or CycleGAN grows by about
+# 1.5 times its layer outputs per example added to the batch).
 ACTIVATION_COPIES = 2
 # Floats a step holds per value of its input batch at the least (the DCGAN networks'
 # activations and gradients for the real and the generated batch), where layers can't be read.
@@ -358,9 +359,9 @@ def _check_batch_fits(gan, batch_size, spec):
                        f"{spec.num_examples:,}: lower --batch_size")
     weights = sum(int(np.prod(v.shape)) for v in gan.variables)
     networks = [layer for layer in gan.layers if isinstance(layer, keras.Model)]
-    activations = max(ACTIVATION_COPIES * batch_size * sum(
-        memory.activation_floats_per_example(network) for network in networks),
-        needed * int(np.prod(gan.sample_shape)) * ACTIVATIONS_PER_INPUT_VALUE)
+    per_example = memory.activation_floats_per_example(networks)
+    activations = max(ACTIVATION_COPIES * batch_size * per_example,
+                      needed * int(np.prod(gan.sample_shape)) * ACTIVATIONS_PER_INPUT_VALUE)
     memory.check_fits(f"training {gan.name} on batches of {batch_size}",
                       memory.FLOAT32_BYTES * (weights * (1 + COPIES_PER_WEIGHT) + activations),
                       "lower --batch_size, --image_size or the networks' size")
