@@ -85,7 +85,7 @@ def table(measured, trials):
         rows.append(
             f"| {model} (ours) | {dataset} | {_mean_std([r['modes'] for r in results], digits=1)}"
             f" / {MAX_MODES[dataset]} | {_mean_std([r['high_quality'] for r in results], 100, 1)}"
-            f" | {_mean_std([r['reverse_kl'] for r in results])} | {len(results)} | "
+            f" | {_mean_std([r['reverse_kl'] for r in results], digits=3)} | {len(results)} | "
             f"{results[0]['generator_steps']} x {results[0]['batch_size']} | "
             f"{np.mean([r['seconds'] for r in results]) / 60:.1f} | "
             f"{np.mean([r.get('cpu_seconds', np.nan) for r in results]) / 60:.1f} |")

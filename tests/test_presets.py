@@ -116,3 +116,13 @@ def test_shipped_cgan_mnist_draws_the_digit_it_is_asked_for():
     read = classify(load_classifier("mnist"), samples)[1].argmax(axis=1)
     recorded = zoo.get_preset("cgan_mnist").metadata["scores"]["label_accuracy"]
     assert np.mean(read == labels) == pytest.approx(recorded, abs=0.01)
+
+
+def test_one_configuration_is_recommended_against_mode_collapse_on_each_mixture():
+    recommended = [name for name in zoo.list_presets()
+                   if zoo.get_preset(name).metadata.get("recommended")]
+    assert recommended == ["gan_r1_decay_grid25", "gan_r1_decay_ring8"]
+    for name in recommended:
+        preset = zoo.get_preset(name)
+        assert preset.model_kwargs["r1_gamma"] == 1.0
+        assert preset.train["lr_decay"] == "linear" and preset.train["g_lr"] == 1e-3
