@@ -3,12 +3,13 @@
     python -m benchmarks.step_profile --preset=gan_grid25 --out=benchmarks/results/mixtures_step_profile.md
 
 Times the preset's own `fit` loop (its batch size and steps_per_execution) with and without
-XLA, counts the step's floating-point operations in its graph (TensorFlow's profiler: the
-matrix products, which are nearly all of an MLP's), and times those matrix products alone,
+XLA, counts the floating-point operations of the matrix products in the step's graph (nearly
+all of an MLP's), and times those matrix products alone,
 at the step's shapes, in one XLA-compiled function. The products' share of the step time is
 what stacking trials or any other rearrangement could not remove.
 """
 
+import math
 import os
 import time
 
@@ -58,11 +59,12 @@ def step_matmuls(preset):
 
 
 def matmul_flops(products):
+    """Multiply-adds (2 FLOPs each) of the products; a batched product counts each matrix."""
     total = 0
     for a, b, transpose_a, transpose_b in products:
         rows, inner = (a[-1], a[-2]) if transpose_a else (a[-2], a[-1])
         cols = b[-2] if transpose_b else b[-1]
-        total += 2 * rows * inner * cols
+        total += 2 * math.prod(a[:-2]) * rows * inner * cols
     return total
 
 
