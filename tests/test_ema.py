@@ -12,7 +12,7 @@ import zoo
 from conftest import two_replica_strategy
 from poison import PoisonGenerator
 from tiny import TINY_CONFIGS, tiny_batch
-from zoo import recovery, run_folder, saving, training
+from zoo import callbacks, recovery, run_folder, saving, training
 from zoo.core.averaging import WARMUP_OFFSET
 from zoo.serving import export
 
@@ -80,6 +80,26 @@ def test_inference_reads_the_average_and_training_keeps_the_raw_weights():
         np.testing.assert_array_equal(variable.numpy(), before)
     for before, average in zip(averages, gan.generator_average.averages):
         np.testing.assert_array_equal(average.numpy(), before)
+
+
+def test_raw_weights_give_the_raw_generator_and_the_quality_callback_measures_both():
+    gan = _trained()
+    raw_samples = gan.generator(gan.latent_from_seed(6, 3), training=False).numpy()
+    with gan.raw_weights():
+        np.testing.assert_array_equal(gan.generate(6, seed=3), raw_samples)
+        with pytest.raises(RuntimeError):
+            with gan.averaged_weights(), gan.raw_weights():
+                pass
+    averaged = gan.generate(6, seed=3)
+    assert not np.allclose(averaged, raw_samples, rtol=1e-2, atol=0)
+
+    quality = callbacks.SampleQuality(lambda samples: {"mean": float(np.mean(samples))},
+                                      num_samples=6, seed=3)
+    quality.set_model(gan)
+    logs = {}
+    quality.on_epoch_end(0, logs)
+    assert logs == pytest.approx({"quality/mean": float(np.mean(averaged)),
+                                  "quality_raw/mean": float(np.mean(raw_samples))})
 
 
 def _keras_file(gan, folder):

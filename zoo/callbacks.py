@@ -31,8 +31,11 @@ def _scalars(figures):
 
 class SampleQuality(keras.callbacks.Callback):
     """Every `every` epochs, generate `num_samples` from a fixed seed, measure them with
-    `evaluate` and add the scalar figures to the epoch's logs as `quality/<name>`. Place it
-    before the callbacks that read the logs (TensorBoard, history)."""
+    `evaluate` and add the scalar figures to the epoch's logs as `quality/<name>`. With
+    generator EMA on, the raw generator's samples (the same noise) are measured too, as
+    `quality_raw/<name>`: the average does not change training, so one run gives both the
+    EMA-on and the EMA-off figures. Place it before the callbacks that read the logs
+    (TensorBoard, history)."""
 
     def __init__(self, evaluate, num_samples, every=1, seed=0):
         super().__init__()
@@ -41,8 +44,14 @@ class SampleQuality(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is None or (epoch + 1) % self.every or recovery.diverged(self.model):
             return  # not this epoch, or one that diverged (its samples are NaN)
+        logs.update(self._measured("quality"))
+        if getattr(self.model, "generator_average", None) is not None:
+            with self.model.raw_weights():
+                logs.update(self._measured("quality_raw"))
+
+    def _measured(self, prefix):
         figures = self.evaluate(self.model.generate(self.num_samples, seed=self.seed))
-        logs.update({f"quality/{key}": value for key, value in _scalars(figures).items()})
+        return {f"{prefix}/{key}": value for key, value in _scalars(figures).items()}
 
 
 class GivenLearningRates(keras.callbacks.Callback):

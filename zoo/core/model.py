@@ -156,6 +156,18 @@ class ZooModel(keras.Model):
             finally:
                 self._averaged_depth -= 1
 
+    @contextlib.contextmanager
+    def raw_weights(self):
+        """Within this block inference methods use the raw (trained) generator weights, EMA on
+        or off: what the model would give without the average. Not inside averaged_weights."""
+        if self._averaged_depth:
+            raise RuntimeError("raw_weights() cannot be entered inside averaged_weights()")
+        self._averaged_depth += 1  # an inference method's own averaged_weights swaps nothing
+        try:
+            yield
+        finally:
+            self._averaged_depth -= 1
+
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Keras (3.15, TF backend) builds a model from a first batch before fit() trains it.
         # The networks are built when the model is made and compile() builds the optimizers,
