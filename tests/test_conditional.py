@@ -214,7 +214,35 @@ def test_sgan_critic_is_the_logsumexp_of_the_class_logits_and_its_loss_adds_the_
     # -log(Z / (Z + 1)) on real, -log(1 / (Z + 1)) on generated, cross-entropy on labelled.
     unsupervised = np.log1p(np.exp(-lse(real_logits))) + np.log1p(np.exp(lse(fake_logits)))
     supervised = np.mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, labelled_logits))
-    np.testing.assert_allclose(loss, unsupervised + supervised, rtol=1e-4)
+    np.testing.assert_allclose(loss, unsupervised + gan.supervised_weight * supervised, rtol=1e-4)
+
+
+def test_weight_norm_layer_has_unit_length_directions_and_its_init_standardises_a_batch(tmp_path):
+    from zoo.layers import WeightNormDense
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(3.0, 2.0, (256, 7)), tf.float32)
+    layer = WeightNormDense(5)
+    layer.build(x.shape)
+    direction = layer.direction.numpy() / np.linalg.norm(layer.direction.numpy(), axis=0)
+    np.testing.assert_allclose(layer(x), x.numpy() @ direction, rtol=1e-4, atol=1e-4)
+    out = layer.initialize(x).numpy()
+    np.testing.assert_allclose(out.mean(0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(out.std(0), 1.0, rtol=1e-4)
+    assert not layer.scale.trainable and layer.direction.trainable and layer.bias.trainable
+    model = keras.Sequential([keras.Input((7,)), layer])
+    model.save(str(tmp_path / "wn.keras"))
+    np.testing.assert_allclose(keras.models.load_model(str(tmp_path / "wn.keras"))(x), out, rtol=1e-5)
+
+
+def test_sgan_initializes_its_discriminator_from_data():
+    from zoo.layers import WeightNormDense
+    gan = zoo.create("sgan", **{**TINY_CONFIGS["sgan"], "input_noise": 0.0, "hidden_noise": 0.0})
+    images = np.random.default_rng(0).uniform(-1, 1, (600,) + gan.sample_shape).astype("float32")
+    gan.initialize_from_data(tf.data.Dataset.from_tensor_slices({"image": images}).batch(64))
+    first = next(layer for layer in gan.discriminator.layers if isinstance(layer, WeightNormDense))
+    pre_activations = (first._unbiased(images[:500].reshape(500, -1)) + first.bias).numpy()
+    np.testing.assert_allclose(pre_activations.mean(0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(pre_activations.std(0), 1.0, rtol=1e-3)
 
 
 def test_sgan_classifies_from_a_few_labels(tmp_path):

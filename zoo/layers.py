@@ -67,6 +67,66 @@ class MinibatchStdDev(layers.Layer):
         return input_shape[:-1] + (input_shape[-1] + 1,)
 
 
+@keras.saving.register_keras_serializable(package="zoo")
+class WeightNormDense(layers.Layer):
+    """A dense layer with weight normalization (Salimans & Kingma 2016): each unit's weights
+    are a direction v / ||v|| times a length g, which train as separate variables.
+
+    As in Improved-GAN's MNIST classifier (Salimans et al. 2016), g is set from data once,
+    before training (`initialize`), and trains afterwards only when `train_scale` is on; the
+    direction and the bias always train.
+    """
+
+    def __init__(self, units, activation=None, train_scale=False, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.train_scale = int(units), bool(train_scale)
+        self.activation = keras.activations.get(activation)
+
+    def build(self, input_shape):
+        self.direction = self.add_weight(
+            shape=(input_shape[-1], self.units), name="direction",
+            initializer=keras.initializers.RandomNormal(stddev=0.1))
+        self.scale = self.add_weight(shape=(self.units,), initializer="ones", name="scale",
+                                     trainable=self.train_scale)
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def _unbiased(self, x):
+        lengths = ops.sqrt(ops.sum(ops.square(self.direction), axis=0) + 1e-12)
+        return ops.matmul(x, self.direction) * (self.scale / lengths)
+
+    def call(self, x):
+        return self.activation(self._unbiased(x) + self.bias)
+
+    def initialize(self, x):
+        """Data-dependent initialization: set g and the bias so that each unit's
+        pre-activation has mean 0 and standard deviation 1 over the batch `x`, and return the
+        layer's output on `x` with them."""
+        unbiased = self._unbiased(x)
+        mean, std = ops.mean(unbiased, axis=0), ops.std(unbiased, axis=0) + 1e-8
+        self.scale.assign(self.scale / std)
+        self.bias.assign(-mean / std)
+        return self(x)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "train_scale": self.train_scale,
+                "activation": keras.activations.serialize(self.activation)}
+
+
+def initialize_chain(network, examples):
+    """Data-dependent initialization of a network whose layers form one chain (each takes the
+    previous one's output): runs `examples` through the layers in order, each noise layer in
+    its training mode, and initializes every WeightNormDense layer on what reaches it."""
+    x = examples
+    for layer in network.layers:
+        if isinstance(layer, layers.InputLayer):
+            continue
+        x = layer.initialize(x) if isinstance(layer, WeightNormDense) else layer(x, training=True)
+    return x
+
+
 def batch_norm():
     """Batch norm with global batch statistics under a distribution strategy.
 

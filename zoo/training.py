@@ -401,6 +401,7 @@ def _build(plan, strategy, source, mixed_precision, jit_compile):
                       for name in gan.optimizer_names}
         gan.compile(**optimizers, jit_compile=jit_compile,
                     steps_per_execution=settings.steps_per_execution)
+        gan.initialize_from_data(train_data)  # before _restore, whose weights then win
     return gan, train_data
 
 

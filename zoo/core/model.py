@@ -112,6 +112,12 @@ class ZooModel(keras.Model):
         """Refuse, in one line, a batch per replica this model can't train on."""
         del size
 
+    def initialize_from_data(self, batches):
+        """Set what the networks initialize from data (e.g. the scales of weight
+        normalization) from the training `batches` (a tf.data.Dataset), once, before training
+        and before a checkpoint is restored. Nothing by default."""
+        del batches
+
     @property
     def trained_optimizers(self):
         """The attached optimizers (after compile)."""

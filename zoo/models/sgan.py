@@ -9,11 +9,17 @@ cross-entropy on the few labelled examples the supervised part. G is trained by 
 matching: the squared distance between the mean features (D's last hidden layer) of a real
 and a generated batch; it makes G produce what the classifier needs, not the best samples.
 
-Networks of the paper's MNIST experiment: D of dense ReLU layers (1000, 500, 250, 250, 250)
-with Gaussian noise on the input (std 0.3) and after each layer (0.5); G of two softplus
-layers of 500 with batch norm. (The paper's weight normalization is left out.) Training
-data: `labelled_examples` labelled images (100, ten per digit) beside the whole unlabelled
-training set (zoo.data.semi_supervised). `classify(x)` is the classifier the method is for.
+Networks of the paper's MNIST experiment (its code, openai/improved-gan, fixes what the text
+leaves open): D of weight-normalised dense ReLU layers (1000, 500, 250, 250, 250), their
+scales set from 500 training images before training (zoo.layers.WeightNormDense: fixed
+afterwards, except the output layer's), Gaussian noise on the input (std 0.3 on pixels in
+[0, 1], so 0.6 on the zoo's [-1, 1]) and after each hidden layer (0.5); feature matching
+compares the last hidden layer's outputs before their noise. G: two softplus layers of 500
+with batch norm. The paper weighs each of the two unsupervised terms by 1/2 against the
+labelled cross-entropy; `supervised_weight=2` is the same balance (a common factor, which
+Adam's steps do not see). Training data: `labelled_examples` labelled images (100, ten per
+digit) beside the whole unlabelled training set (zoo.data.semi_supervised). `classify(x)` is
+the classifier the method is for.
 """
 
 import keras
@@ -25,18 +31,25 @@ from zoo import replicas
 from zoo.core.adversarial import BaseGAN
 from zoo.remedies import ALL_REMEDIES
 from zoo.errors import ZooError
+from zoo.layers import WeightNormDense, initialize_chain
 from zoo.networks import mlp_generator
 from zoo.registry import Preset, register_model, register_preset
 
 
-def noisy_classifier(input_shape, num_classes, hidden, input_noise, hidden_noise):
-    """[K class logits, the last hidden layer's features] from dense ReLU layers with Gaussian
-    noise (active in training only)."""
+def improved_gan_classifier(input_shape, num_classes, hidden, input_noise, hidden_noise):
+    """[K class logits, the features feature matching compares]: weight-normalised dense ReLU
+    layers with Gaussian noise (active in training only) on the input and after each layer;
+    the features are the last hidden layer's outputs before their noise. One chain of
+    layers, so that zoo.layers.initialize_chain can initialize it."""
     x_in = keras.Input(input_shape, name="x")
     x = layers.GaussianNoise(input_noise)(layers.Flatten()(x_in))
     for units in hidden:
-        x = layers.GaussianNoise(hidden_noise)(layers.Dense(units, activation="relu")(x))
-    return keras.Model(x_in, [layers.Dense(num_classes)(x), x], name="discriminator")
+        features = WeightNormDense(units, activation="relu")(x)
+        x = layers.GaussianNoise(hidden_noise)(features)
+    logits = WeightNormDense(num_classes, train_scale=True)(x)
+    return keras.Model(x_in, [logits, features], name="discriminator")
+
+INIT_EXAMPLES = 500  # the training images D's weight normalization is initialized from
 
 
 @register_model("sgan")
@@ -50,7 +63,7 @@ class SemiSupervisedGAN(BaseGAN):
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=100, num_classes=10,
                  labelled_examples=100, g_hidden=(500, 500), d_hidden=(1000, 500, 250, 250, 250),
-                 input_noise=0.3, hidden_noise=0.5, supervised_weight=1.0, **kwargs):
+                 input_noise=0.6, hidden_noise=0.5, supervised_weight=2.0, **kwargs):
         if isinstance(labelled_examples, bool) or not isinstance(labelled_examples, (int, np.integer)) \
                 or labelled_examples < num_classes:
             raise ZooError(f"labelled_examples must be an integer >= num_classes ({num_classes}), "
@@ -67,8 +80,19 @@ class SemiSupervisedGAN(BaseGAN):
                              activation="softplus", normalize=True)
 
     def build_discriminator(self):
-        return noisy_classifier(self.image_shape, self.num_classes, self.d_hidden,
+        return improved_gan_classifier(self.image_shape, self.num_classes, self.d_hidden,
                                 self.input_noise, self.hidden_noise)
+
+    def initialize_from_data(self, batches):
+        """The paper's data-dependent initialization of D, from 500 unlabelled training images
+        (its first batches)."""
+        images, count = [], 0
+        for batch in batches:
+            images.append(batch["image"])
+            count += int(batch["image"].shape[0])
+            if count >= INIT_EXAMPLES:
+                break
+        initialize_chain(self.discriminator, tf.concat(images, axis=0)[:INIT_EXAMPLES])
 
     # ----------------------------------------------------------------- batches
     # Real: (unlabelled images, labelled images, their labels); generated: (images, the real
