@@ -68,6 +68,28 @@ def test_conditional_benchmark_measures_labels_codes_and_test_error():
 
 @pytest.mark.slow
 @needs_mnist
+@needs_mnist
+def test_semi_supervised_benchmark_measures_each_seed_resumes_and_tabulates(tmp_path):
+    from benchmarks import semi_supervised
+    from zoo.data import load
+
+    test = list(load("mnist", split="test", batch_size=500, shuffle=False))[0]
+    images, labels = test[0].numpy(), test[1].numpy()
+    short = dict(steps_per_epoch=2)
+    first = semi_supervised.run_seed(0, str(tmp_path), images, labels, every=2, epochs=3,
+                                     overrides=short)
+    assert [epoch for epoch, _ in first["curve"]] == [2, 3] and first["epochs"] == 3
+    assert 0 <= first["error"] <= 1 and first["error"] == first["curve"][-1][1]
+    again = semi_supervised.run_seed(0, str(tmp_path), images, labels, every=2, epochs=3,
+                                     overrides=short)  # finished: read back, not trained
+    assert again["curve"] == first["curve"]
+    longer = semi_supervised.run_seed(0, str(tmp_path), images, labels, every=2, epochs=4,
+                                      overrides=short)  # resumed from epoch 3
+    assert longer["curve"][:2] == first["curve"] and [e for e, _ in longer["curve"]] == [2, 3, 4]
+    text = semi_supervised.table({"0": first, "1": longer})
+    assert "| 0 | " in text and "over 2 seed(s)" in text and "+-" in text
+
+
 def test_encoders_benchmark_measures_samples_reconstructions_and_the_probe():
     from benchmarks import encoders
 
