@@ -245,6 +245,23 @@ def test_sgan_initializes_its_discriminator_from_data():
     np.testing.assert_allclose(pre_activations.std(0), 1.0, rtol=1e-3)
 
 
+def test_a_saved_sgan_preset_keeps_its_classifier(tmp_path):
+    from zoo import saving
+    keras.utils.set_random_seed(0)
+    gan = zoo.create("sgan", **TINY_CONFIGS["sgan"])
+    images = np.random.default_rng(0).uniform(-1, 1, (20,) + gan.sample_shape).astype("float32")
+    gan.initialize_from_data(tf.data.Dataset.from_tensor_slices({"image": images}).batch(10))
+    folder = saving.save(gan, str(tmp_path / "preset"), keep_discriminator=False)
+    assert os.path.exists(os.path.join(folder, saving.DISCRIMINATOR_FILE))
+    logits = gan.discriminator(images, training=False)[0].numpy()
+    loaded = zoo.load(folder)
+    np.testing.assert_array_equal(loaded.discriminator(images, training=False)[0], logits)
+    np.testing.assert_array_equal(loaded.classify(images), gan.classify(images))
+    saving._rewrite_as_float16(os.path.join(folder, saving.DISCRIMINATOR_FILE))
+    halved = zoo.load(folder).discriminator(images, training=False)[0].numpy()
+    np.testing.assert_allclose(halved, logits, rtol=0, atol=0.05 * np.abs(logits).max())
+
+
 def test_sgan_classifies_from_a_few_labels(tmp_path):
     """Three labelled images per class (the band images) and many unlabelled ones: the
     classifier gets the unlabelled images' classes right."""

@@ -60,7 +60,8 @@ def save(gan, directory, extra=None, keep_discriminator=True):
     """Write `gan` to `directory` (created; an existing one is replaced only once the new one is whole).
 
     Without the discriminator (a preset), a model with EMA on keeps its averaged generator-side
-    networks in place of the raw ones: what inference reads, at half the size.
+    networks in place of the raw ones: what inference reads, at half the size. A model whose
+    inference reads its discriminator (sgan's `classify`) keeps it all the same.
     """
     directory = os.path.abspath(directory)
     parent = os.path.dirname(directory)
@@ -80,6 +81,8 @@ def save(gan, directory, extra=None, keep_discriminator=True):
         else:
             with gan.averaged_weights():
                 _save_generator_networks(gan, staging)
+            if gan.inference_needs_discriminator:  # a classifier (sgan): the preset keeps it
+                gan.discriminator.save_weights(os.path.join(staging, DISCRIMINATOR_FILE))
         if os.path.exists(directory):
             old = directory + ".old"
             shutil.rmtree(old, ignore_errors=True)
@@ -282,15 +285,17 @@ def _load_weights(network, path, model_name):
 
 def package_preset(source, name, half_precision=True):
     """Write the trained model at `source` (a run or saved-model folder) as the shipped preset
-    `name` in saved_models/: generator only, optionally stored as float16 (half the size; it
+    `name` in saved_models/: generator only (and the classifier of a model whose inference
+    needs it), optionally stored as float16 (half the size; it
     loads into float32 variables as the rounded values). Returns the folder's sha256 (see
     folder_digest) to register."""
     gan = load(source)
     target = save(gan, os.path.join(preset_dir(), name), keep_discriminator=False,
                   extra={"preset": name})
-    weights = os.path.join(target, GENERATOR_FILE)
     if half_precision:
-        _rewrite_as_float16(weights)
+        for weights in (GENERATOR_FILE, DISCRIMINATOR_FILE):
+            if os.path.exists(os.path.join(target, weights)):
+                _rewrite_as_float16(os.path.join(target, weights))
     return folder_digest(target)
 
 

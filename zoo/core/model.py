@@ -56,6 +56,9 @@ class ZooModel(keras.Model):
     labelled_examples = None
     # Test inputs each epoch's picture shows (a translation model's: it samples no noise).
     sample_inputs_count = 0
+    # Whether an inference method reads the discriminator (a semi-supervised GAN's classifier):
+    # a shipped preset then keeps it beside the generator.
+    inference_needs_discriminator = False
 
     def __init__(self, noise_seed=None, ema_decay=0.0, name=None, **kwargs):
         default_name = self.registered_name or "model"

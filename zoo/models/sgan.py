@@ -72,6 +72,7 @@ class SemiSupervisedGAN(BaseGAN):
     g_hidden / d_hidden and noise levels, supervised_weight (of the labelled cross-entropy)."""
 
     data_needs = "labelled_subset"
+    inference_needs_discriminator = True  # classify() is what the method is for
     remedies = ALL_REMEDIES - {"pack", "spectral_norm", "minibatch_stddev"}
     remedies_refused_because = "its discriminator is the paper's classifier of single images"
 
