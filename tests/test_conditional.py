@@ -262,6 +262,47 @@ def test_a_saved_sgan_preset_keeps_its_classifier(tmp_path):
     np.testing.assert_allclose(halved, logits, rtol=0, atol=0.05 * np.abs(logits).max())
 
 
+def test_sgan_classifier_average_is_what_classify_saving_and_presets_read(tmp_path):
+    from tiny import tiny_batch
+    from zoo import saving
+    keras.utils.set_random_seed(0)
+    gan = zoo.create("sgan", classifier_ema=0.5, **TINY_CONFIGS["sgan"])
+    gan.compile()
+    batches = tf.data.Dataset.from_tensor_slices(tiny_batch(gan, size=32)).batch(8)
+    gan.initialize_from_data(batches)
+    gan.fit(batches, epochs=1, verbose=0)
+    variables = gan.discriminator.trainable_variables
+    averages = [a.numpy() for a in gan.discriminator_average.averages]
+    assert int(gan.discriminator_average.updates) == 4
+    assert max(np.abs(a - v.numpy()).max() for a, v in zip(averages, variables)) > 1e-6
+    images = tiny_batch(gan, size=40)["image"]
+    raw_logits = gan.discriminator(images, training=False)[0].numpy()
+    # An average whose output bias votes for class 2 by far: classify must read it.
+    output_bias = gan.discriminator.layers[-1].bias
+    index = [v.path for v in variables].index(output_bias.path)
+    gan.discriminator_average.averages[index].assign([0.0, 0.0, 1e4])
+    averages[index] = np.array([0.0, 0.0, 1e4], "float32")
+    expected = np.full(len(images), 2)
+    assert not np.array_equal(np.argmax(raw_logits, -1), expected)
+    np.testing.assert_array_equal(gan.classify(images), expected)
+    np.testing.assert_array_equal(gan.discriminator(images, training=False)[0], raw_logits)
+
+    loaded = zoo.load(saving.save(gan, str(tmp_path / "run_model")))
+    for a, b in zip(loaded.discriminator.weights + loaded.discriminator_average.averages,
+                    gan.discriminator.weights + gan.discriminator_average.averages):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    preset = zoo.load(saving.save(gan, str(tmp_path / "preset"), keep_discriminator=False))
+    for variable, average in zip(preset.discriminator.trainable_variables, averages):
+        np.testing.assert_array_equal(variable.numpy(), average)
+    np.testing.assert_array_equal(preset.classify(images), expected)
+
+
+@pytest.mark.parametrize("value", [1.0, -0.1, "0.9", True])
+def test_sgan_refuses_a_classifier_average_decay_outside_0_1(value):
+    with pytest.raises(ZooError, match=r"^classifier_ema must be a number in \[0, 1\)"):
+        zoo.create("sgan", classifier_ema=value, **TINY_CONFIGS["sgan"])
+
+
 def test_sgan_classifies_from_a_few_labels(tmp_path):
     """Three labelled images per class (the band images) and many unlabelled ones: the
     classifier gets the unlabelled images' classes right."""

@@ -14,6 +14,7 @@ on with its own train_step. The folder is what the zoo writes itself (a run's mo
 its files can be checked one by one and a preset can keep the generator alone.
 """
 
+import contextlib
 import hashlib
 import inspect
 import json
@@ -29,6 +30,7 @@ from zoo.remedies import ALL_REMEDIES
 CONFIG_FILE = "config.json"
 GENERATOR_FILE = "generator.weights.h5"  # weights_file("generator")
 DISCRIMINATOR_FILE = "discriminator.weights.h5"
+DISCRIMINATOR_AVERAGE_FILE = "discriminator_average.weights.h5"  # sgan's averaged classifier
 AVERAGE_SUFFIX = "_average"  # generator_average.weights.h5: the averaged generator (EMA)
 FINAL_MODEL_DIR = "model"  # inside a run directory
 
@@ -77,12 +79,13 @@ def save(gan, directory, extra=None, keep_discriminator=True):
                 with gan.averaged_weights():
                     _save_generator_networks(gan, staging, AVERAGE_SUFFIX)
             if hasattr(gan, "discriminator"):  # the baselines have none
-                gan.discriminator.save_weights(os.path.join(staging, DISCRIMINATOR_FILE))
+                _save_discriminator(gan, staging)
         else:
             with gan.averaged_weights():
                 _save_generator_networks(gan, staging)
             if gan.inference_needs_discriminator:  # a classifier (sgan): the preset keeps it
-                gan.discriminator.save_weights(os.path.join(staging, DISCRIMINATOR_FILE))
+                with _averaged_discriminator(gan):
+                    gan.discriminator.save_weights(os.path.join(staging, DISCRIMINATOR_FILE))
         if os.path.exists(directory):
             old = directory + ".old"
             shutil.rmtree(old, ignore_errors=True)
@@ -95,6 +98,37 @@ def save(gan, directory, extra=None, keep_discriminator=True):
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return directory
+
+
+def _averaged_discriminator(gan):
+    """A block in which the discriminator holds its averaged weights, for a model that keeps
+    an average of them (sgan's `classifier_ema`); otherwise nothing changes."""
+    average = getattr(gan, "discriminator_average", None)
+    return (average.exchanged(gan.discriminator.trainable_variables) if average is not None
+            else contextlib.nullcontext())
+
+
+def _save_discriminator(gan, folder):
+    gan.discriminator.save_weights(os.path.join(folder, DISCRIMINATOR_FILE))
+    if getattr(gan, "discriminator_average", None) is not None:
+        with _averaged_discriminator(gan):
+            gan.discriminator.save_weights(os.path.join(folder, DISCRIMINATOR_AVERAGE_FILE))
+
+
+def _load_discriminator(gan, model_dir, model_name):
+    """The discriminator's weights and, when the model averages them, their average: from its
+    own file where it was saved, else (a preset, which keeps the average as its weights) the
+    loaded weights themselves."""
+    _load_weights(gan.discriminator, os.path.join(model_dir, DISCRIMINATOR_FILE), model_name)
+    average = getattr(gan, "discriminator_average", None)
+    if average is None:
+        return
+    averaged = os.path.join(model_dir, DISCRIMINATOR_AVERAGE_FILE)
+    if not os.path.exists(averaged):
+        average.restart(gan.discriminator.trainable_variables)
+        return
+    with _averaged_discriminator(gan):  # what is loaded here becomes the average on leaving
+        _load_weights(gan.discriminator, averaged, model_name)
 
 
 def _save_generator_networks(gan, folder, suffix=""):
@@ -234,7 +268,7 @@ def _load_dir(model_dir):
     _load_generator_networks(gan, model_dir, saved["model"])
     discriminator_file = os.path.join(model_dir, DISCRIMINATOR_FILE)
     if os.path.exists(discriminator_file):  # shipped presets keep the generator only
-        _load_weights(gan.discriminator, discriminator_file, saved["model"])
+        _load_discriminator(gan, model_dir, saved["model"])
     return gan
 
 

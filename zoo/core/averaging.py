@@ -25,10 +25,10 @@ from zoo.errors import ZooError
 WARMUP_OFFSET = 10.0
 
 
-def check_ema_decay(value):
+def check_ema_decay(value, name="ema_decay"):
     """`value` as a float in [0, 1) (0: no average), or one ZooError line."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
-        raise ZooError(f"ema_decay must be a number in [0, 1) (e.g. 0.999; 0 turns the average "
+        raise ZooError(f"{name} must be a number in [0, 1) (e.g. 0.999; 0 turns the average "
                        f"off), got {value!r}")
     return float(value)
 
@@ -41,7 +41,8 @@ def warmed_up_decay(decay, updates, dtype=tf.float32):
 
 class GeneratorAverage(keras.layers.Layer):
     """One averaged copy of each variable in `sources` (the generator-side networks'
-    trainable weights), starting from their values, and the count of updates made.
+    trainable weights; sgan also averages its classifier's with one), starting from their
+    values, and the count of updates made.
 
     The sources are handed to each call, not kept: the model owns them, and a reference here
     would have keras save them twice.

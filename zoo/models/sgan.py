@@ -23,6 +23,7 @@ digit) beside the whole unlabelled training set (zoo.data.semi_supervised). `cla
 the classifier the method is for.
 """
 
+import contextlib
 import math
 
 import keras
@@ -32,6 +33,7 @@ from keras import layers
 
 from zoo import replicas
 from zoo.core.adversarial import BaseGAN
+from zoo.core.averaging import GeneratorAverage, check_ema_decay
 from zoo.remedies import ALL_REMEDIES
 from zoo.errors import ZooError
 from zoo.layers import WeightNormDense, batch_norm, initialize_chain
@@ -69,7 +71,9 @@ INIT_EXAMPLES = 500  # the training images D's weight normalization is initializ
 @register_model("sgan")
 class SemiSupervisedGAN(BaseGAN):
     """Args: image_shape, latent_dim, num_classes, labelled_examples (N), the networks'
-    g_hidden / d_hidden and noise levels, supervised_weight (of the labelled cross-entropy)."""
+    g_hidden / d_hidden and noise levels, supervised_weight (of the labelled cross-entropy),
+    classifier_ema: the decay of a moving average of D's weights, which `classify` (and a
+    shipped preset) reads (the paper tests with such an average, decay 0.9999; 0: off)."""
 
     data_needs = "labelled_subset"
     inference_needs_discriminator = True  # classify() is what the method is for
@@ -78,7 +82,8 @@ class SemiSupervisedGAN(BaseGAN):
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=100, num_classes=10,
                  labelled_examples=100, g_hidden=(500, 500), d_hidden=(1000, 500, 250, 250, 250),
-                 input_noise=0.6, hidden_noise=0.5, supervised_weight=2.0, **kwargs):
+                 input_noise=0.6, hidden_noise=0.5, supervised_weight=2.0, classifier_ema=0.0,
+                 **kwargs):
         if isinstance(labelled_examples, bool) or not isinstance(labelled_examples, (int, np.integer)) \
                 or labelled_examples < num_classes:
             raise ZooError(f"labelled_examples must be an integer >= num_classes ({num_classes}), "
@@ -88,7 +93,11 @@ class SemiSupervisedGAN(BaseGAN):
         self.g_hidden, self.d_hidden = tuple(g_hidden), tuple(d_hidden)
         self.input_noise, self.hidden_noise = float(input_noise), float(hidden_noise)
         self.supervised_weight = float(supervised_weight)
+        self.classifier_ema = check_ema_decay(classifier_ema, "classifier_ema")
         super().__init__(latent_dim=latent_dim, **kwargs)
+        self.discriminator_average = (
+            GeneratorAverage(self.discriminator.trainable_variables, self.classifier_ema,
+                             name="discriminator_average") if self.classifier_ema else None)
 
     def build_generator(self):
         return improved_gan_generator(self.latent_dim, self.image_shape, self.g_hidden)
@@ -107,6 +116,13 @@ class SemiSupervisedGAN(BaseGAN):
             if count >= INIT_EXAMPLES:
                 break
         initialize_chain(self.discriminator, tf.concat(images, axis=0)[:INIT_EXAMPLES])
+        if self.discriminator_average is not None:  # the average starts from the initialized D
+            self.discriminator_average.restart(self.discriminator.trainable_variables)
+
+    def _apply_discriminator(self, grads, per_example):
+        super()._apply_discriminator(grads, per_example)
+        if self.discriminator_average is not None:
+            self.discriminator_average.update(self.discriminator.trainable_variables)
 
     # ----------------------------------------------------------------- batches
     # Real: (unlabelled images, labelled images, their labels); generated: (images, the real
@@ -150,23 +166,28 @@ class SemiSupervisedGAN(BaseGAN):
         return tf.fill(tf.shape(images)[:1], gap)
 
     def classify(self, images, batch_size=1000):
-        """The K-class prediction for each image (numpy int array)."""
-        return np.concatenate([
-            np.argmax(self.discriminator(images[i:i + batch_size], training=False)[0], axis=-1)
-            for i in range(0, len(images), batch_size)])
+        """The K-class prediction for each image (numpy int array), by the averaged classifier
+        when `classifier_ema` is on."""
+        with (self.discriminator_average.exchanged(self.discriminator.trainable_variables)
+              if self.discriminator_average is not None else contextlib.nullcontext()):
+            return np.concatenate([
+                np.argmax(self.discriminator(images[i:i + batch_size], training=False)[0], axis=-1)
+                for i in range(0, len(images), batch_size)])
 
     def get_config(self):
         return {**super().get_config(), "image_shape": self.image_shape,
                 "num_classes": self.num_classes, "labelled_examples": self.labelled_examples,
                 "g_hidden": self.g_hidden, "d_hidden": self.d_hidden,
                 "input_noise": self.input_noise, "hidden_noise": self.hidden_noise,
-                "supervised_weight": self.supervised_weight}
+                "supervised_weight": self.supervised_weight, "classifier_ema": self.classifier_ema}
 
 
 register_preset(Preset(
     name="sgan_mnist", model="sgan", dataset="mnist",
-    model_kwargs=dict(image_shape=(28, 28, 1), latent_dim=100, num_classes=10, labelled_examples=100),
-    # The paper's Adam (3e-3 for both, beta_1 0.5, no decay over its 300 epochs) for 50 epochs.
-    train=dict(batch_size=100, epochs=50, g_lr=3e-3, d_lr=3e-3, beta_1=0.5),
+    # The paper's classifier average (decay 0.9999) and Adam (3e-3 for both, beta_1 0.5, no
+    # decay), for 100 epochs where the paper trains 300 (a third of the time on 2 CPU cores).
+    model_kwargs=dict(image_shape=(28, 28, 1), latent_dim=100, num_classes=10, labelled_examples=100,
+                      classifier_ema=0.9999),
+    train=dict(batch_size=100, epochs=100, g_lr=3e-3, d_lr=3e-3, beta_1=0.5),
     metadata=dict(paper="Salimans et al. 2016, arXiv:1606.03498; Odena 2016, arXiv:1606.01583",
                   published="Improved-GAN: 0.93% test error with 100 labels (feature matching)")))
