@@ -16,9 +16,9 @@ afterwards, except the output layer's), Gaussian noise on the input (std 0.3 on 
 [0, 1], so 0.6 on the zoo's [-1, 1]) and after each hidden layer (0.5); feature matching
 compares the last hidden layer's outputs before their noise. G: two softplus layers of 500
 with batch norm, then a weight-normalised sigmoid layer (its scale trains), mapped to the
-zoo's [-1, 1] (its 2 sigmoid - 1 is tanh(x / 2)). The paper weighs each of the two unsupervised terms by 1/2 against the
-labelled cross-entropy; `supervised_weight=2` is the same balance (a common factor, which
-Adam's steps do not see). Training data: `labelled_examples` labelled images (100, ten per
+zoo's [-1, 1] (its 2 sigmoid - 1 is tanh(x / 2)). The paper weighs each of the two
+unsupervised terms by 1/2 against the labelled cross-entropy; `supervised_weight=2` is the
+same balance (a common factor, which Adam's steps do not see). Training data: `labelled_examples` labelled images (100, ten per
 digit) beside the whole unlabelled training set (zoo.data.semi_supervised). `classify(x)` is
 the classifier the method is for.
 """
@@ -65,6 +65,7 @@ def improved_gan_classifier(input_shape, num_classes, hidden, input_noise, hidde
     logits = WeightNormDense(num_classes, train_scale=True)(x)
     return keras.Model(x_in, [logits, features], name="discriminator")
 
+
 INIT_EXAMPLES = 500  # the training images D's weight normalization is initialized from
 
 
@@ -104,7 +105,7 @@ class SemiSupervisedGAN(BaseGAN):
 
     def build_discriminator(self):
         return improved_gan_classifier(self.image_shape, self.num_classes, self.d_hidden,
-                                self.input_noise, self.hidden_noise)
+                                       self.input_noise, self.hidden_noise)
 
     def initialize_from_data(self, batches):
         """The paper's data-dependent initialization of D, from 500 unlabelled training images
@@ -186,8 +187,8 @@ register_preset(Preset(
     name="sgan_mnist", model="sgan", dataset="mnist",
     # The paper's classifier average (decay 0.9999) and Adam (3e-3 for both, beta_1 0.5, no
     # decay), for 100 epochs where the paper trains 300 (a third of the time on 2 CPU cores).
-    model_kwargs=dict(image_shape=(28, 28, 1), latent_dim=100, num_classes=10, labelled_examples=100,
-                      classifier_ema=0.9999),
+    model_kwargs=dict(image_shape=(28, 28, 1), latent_dim=100, num_classes=10,
+                      labelled_examples=100, classifier_ema=0.9999),
     train=dict(batch_size=100, epochs=100, g_lr=3e-3, d_lr=3e-3, beta_1=0.5),
     metadata=dict(paper="Salimans et al. 2016, arXiv:1606.03498; Odena 2016, arXiv:1606.01583",
                   published="Improved-GAN: 0.93% test error with 100 labels (feature matching)")))
