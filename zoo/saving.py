@@ -103,9 +103,7 @@ def save(gan, directory, extra=None, keep_discriminator=True):
 def _averaged_discriminator(gan):
     """A block in which the discriminator holds its averaged weights, for a model that keeps
     an average of them (sgan's `classifier_ema`); otherwise nothing changes."""
-    average = getattr(gan, "discriminator_average", None)
-    return (average.exchanged(gan.discriminator.trainable_variables) if average is not None
-            else contextlib.nullcontext())
+    return getattr(gan, "averaged_discriminator", contextlib.nullcontext)()
 
 
 def _save_discriminator(gan, folder):
@@ -115,20 +113,25 @@ def _save_discriminator(gan, folder):
             gan.discriminator.save_weights(os.path.join(folder, DISCRIMINATOR_AVERAGE_FILE))
 
 
+def _load_average(average, sources, paths, load):
+    """Fill `average` (of the variables `sources`) by `load()`ing the weight files `paths`
+    into the sources while they hold the average; where none of them was saved (a preset,
+    which keeps the average as its weights) the average starts from the loaded sources."""
+    if not any(os.path.exists(path) for path in paths):
+        average.restart(sources)
+        return
+    with average.exchanged(sources):  # what is loaded here becomes the average on leaving
+        load()
+
+
 def _load_discriminator(gan, model_dir, model_name):
-    """The discriminator's weights and, when the model averages them, their average: from its
-    own file where it was saved, else (a preset, which keeps the average as its weights) the
-    loaded weights themselves."""
+    """The discriminator's weights and, when the model averages them, their average."""
     _load_weights(gan.discriminator, os.path.join(model_dir, DISCRIMINATOR_FILE), model_name)
-    average = getattr(gan, "discriminator_average", None)
-    if average is None:
+    if getattr(gan, "discriminator_average", None) is None:
         return
     averaged = os.path.join(model_dir, DISCRIMINATOR_AVERAGE_FILE)
-    if not os.path.exists(averaged):
-        average.restart(gan.discriminator.trainable_variables)
-        return
-    with _averaged_discriminator(gan):  # what is loaded here becomes the average on leaving
-        _load_weights(gan.discriminator, averaged, model_name)
+    _load_average(gan.discriminator_average, gan.discriminator.trainable_variables, [averaged],
+                  lambda: _load_weights(gan.discriminator, averaged, model_name))
 
 
 def _save_generator_networks(gan, folder, suffix=""):
@@ -294,12 +297,12 @@ def _load_generator_networks(gan, model_dir, model_name):
         return
     averaged = {name: os.path.join(model_dir, weights_file(name + AVERAGE_SUFFIX))
                 for name in gan.generator_networks()}
-    if not any(os.path.exists(path) for path in averaged.values()):
-        gan.generator_average.restart(gan.generator_variables)
-        return
-    with gan.averaged_weights():  # what is loaded here becomes the average on leaving
+
+    def load():
         for name, network in gan.generator_networks().items():
             _load_weights(network, averaged[name], model_name)
+
+    _load_average(gan.generator_average, gan.generator_variables, averaged.values(), load)
 
 
 def _load_weights(network, path, model_name):

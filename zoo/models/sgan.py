@@ -120,6 +120,12 @@ class SemiSupervisedGAN(BaseGAN):
         if self.discriminator_average is not None:  # the average starts from the initialized D
             self.discriminator_average.restart(self.discriminator.trainable_variables)
 
+    def averaged_discriminator(self):
+        """A block in which D holds its averaged weights (classifier_ema on; otherwise nothing
+        changes): what classify() and a shipped preset read."""
+        return (self.discriminator_average.exchanged(self.discriminator.trainable_variables)
+                if self.discriminator_average is not None else contextlib.nullcontext())
+
     def _apply_discriminator(self, grads, per_example):
         super()._apply_discriminator(grads, per_example)
         if self.discriminator_average is not None:
@@ -169,8 +175,7 @@ class SemiSupervisedGAN(BaseGAN):
     def classify(self, images, batch_size=1000):
         """The K-class prediction for each image (numpy int array), by the averaged classifier
         when `classifier_ema` is on."""
-        with (self.discriminator_average.exchanged(self.discriminator.trainable_variables)
-              if self.discriminator_average is not None else contextlib.nullcontext()):
+        with self.averaged_discriminator():
             return np.concatenate([
                 np.argmax(self.discriminator(images[i:i + batch_size], training=False)[0], axis=-1)
                 for i in range(0, len(images), batch_size)])
