@@ -48,7 +48,8 @@ flags.DEFINE_enum("distribute", "none", ["none", "mirrored", "multiworker"],
 flags.DEFINE_integer("eval_every", None, "also measure samples every N epochs and log the figures "
                      "(default 0: only after training)", lower_bound=0)
 flags.DEFINE_integer("eval_samples", None, "samples the measurements take (default: the "
-                     "dataset's, 10,000 for MNIST; 0 measures nothing)", lower_bound=0)
+                     "dataset's, 10,000 for MNIST; a translator's take the test split; 0 "
+                     "measures nothing)", lower_bound=0)
 flags.DEFINE_integer("max_rollbacks", None, "times a run that diverges (a NaN or infinite loss) "
                      "goes back to its last checkpoint before it stops (default 3)", lower_bound=0)
 flags.DEFINE_float("rollback_lr_factor", None, "multiply the learning rates by this at each "

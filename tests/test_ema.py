@@ -93,8 +93,8 @@ def test_raw_weights_give_the_raw_generator_and_the_quality_callback_measures_bo
     averaged = gan.generate(6, seed=3)
     assert not np.allclose(averaged, raw_samples, rtol=1e-2, atol=0)
 
-    quality = callbacks.SampleQuality(lambda samples: {"mean": float(np.mean(samples))},
-                                      num_samples=6, seed=3)
+    quality = callbacks.SampleQuality(
+        lambda model: {"mean": float(np.mean(model.generate(6, seed=3)))})
     quality.set_model(gan)
     logs = {}
     quality.on_epoch_end(0, logs)

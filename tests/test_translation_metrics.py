@@ -9,6 +9,7 @@ import pytest
 
 import zoo
 from conftest import write_unpaired_folder
+from tiny import TINY_CONFIGS
 from zoo.errors import ZooError
 from zoo.metrics import classifier as classifiers
 from zoo.metrics.translation import domain_translation_scores, translation_scores
@@ -188,12 +189,49 @@ def test_the_shipped_classifier_scores_the_real_test_split_as_its_info_says():
     assert scores["fid"] < 1e-6
 
 
+# ---------------------------------------------------------------- measured while training
+
+TINY_TRANSLATOR = {k: v for k, v in TINY_CONFIGS["cyclegan"].items() if k != "image_shape"}
+
+
+@pytest.mark.skipif(_horse2zebra_folder() is None,
+                    reason="horse2zebra's trainA/ ... testB/ not under or beside ZOO_MANUAL_DIR")
+def test_a_translator_run_measures_both_directions_each_epoch_and_at_its_end(tmp_path):
+    from zoo import training
+
+    gan, summary = training.train(
+        model="cyclegan", dataset="horse2zebra", image_size=64, epochs=2, steps_per_epoch=2,
+        batch_size=1, eval_every=1, ema_decay=0.9, manual_dir=_horse2zebra_folder(),
+        output_dir=str(tmp_path / "run"), verbose=0, **TINY_TRANSLATOR)
+    figures = ("a2b_target_share", "a2b_fid", "b2a_target_share", "b2a_fid")
+    for prefix in ("quality", "quality_raw"):  # with EMA on, the raw translators too
+        for name in figures:
+            values = summary["history"][f"{prefix}/{name}"]
+            assert len(values) == 2 and all(np.isfinite(values))
+    assert all(0 <= share <= 1 for share in summary["history"]["quality/a2b_target_share"])
+    assert sorted(summary["metrics"]) == sorted(figures)
+    # The end's figures are the last epoch's: the same translators on the same test images.
+    for name in figures:
+        assert summary["metrics"][name] == pytest.approx(summary["history"][f"quality/{name}"][-1],
+                                                         rel=1e-5, abs=1e-6)
+
+
+def test_asking_for_figures_where_no_classifier_measures_them_is_refused(folder, tmp_path):
+    from zoo import training
+
+    with pytest.raises(ZooError, match=r"eval_every=1: nothing measures cyclegan on horse2zebra "
+                                       r"at this size .*drop --eval_every"):
+        training.train(model="cyclegan", dataset="horse2zebra", image_size=16, epochs=1,
+                       steps_per_epoch=1, eval_every=1, manual_dir=str(folder), verbose=0,
+                       output_dir=str(tmp_path / "run"), **TINY_TRANSLATOR)
+    assert not (tmp_path / "run").exists()
+
+
 # ---------------------------------------------------------------- the benchmark
 
 
 def test_the_benchmark_measures_the_identity_and_a_saved_run(trained, folder, tmp_path):
     from benchmarks import translation as benchmark
-    from tiny import TINY_CONFIGS
 
     run_dir = tmp_path / "tiny_run"
     zoo.save(zoo.create("cyclegan", **TINY_CONFIGS["cyclegan"]), str(run_dir / "model"))

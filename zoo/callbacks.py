@@ -30,16 +30,16 @@ def _scalars(figures):
 
 
 class SampleQuality(keras.callbacks.Callback):
-    """Every `every` epochs, generate `num_samples` from a fixed seed, measure them with
-    `evaluate` and add the scalar figures to the epoch's logs as `quality/<name>`. With
-    generator EMA on, the raw generator's samples (the same noise) are measured too, as
-    `quality_raw/<name>`: the average does not change training, so one run gives both the
-    EMA-on and the EMA-off figures. Place it before the callbacks that read the logs
+    """Every `every` epochs, measure the model with `measure` (model -> figures: a generator's
+    samples from a fixed seed, a translator's test translations) and add the scalar figures to
+    the epoch's logs as `quality/<name>`. With generator EMA on, the raw generator is measured
+    too, as `quality_raw/<name>`: the average does not change training, so one run gives both
+    the EMA-on and the EMA-off figures. Place it before the callbacks that read the logs
     (TensorBoard, history)."""
 
-    def __init__(self, evaluate, num_samples, every=1, seed=0):
+    def __init__(self, measure, every=1):
         super().__init__()
-        self.evaluate, self.num_samples, self.every, self.seed = evaluate, num_samples, every, seed
+        self.measure, self.every = measure, every
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None or (epoch + 1) % self.every or recovery.diverged(self.model):
@@ -50,7 +50,7 @@ class SampleQuality(keras.callbacks.Callback):
                 logs.update(self._measured("quality_raw"))
 
     def _measured(self, prefix):
-        figures = self.evaluate(self.model.generate(self.num_samples, seed=self.seed))
+        figures = self.measure(self.model)
         return {f"{prefix}/{key}": value for key, value in _scalars(figures).items()}
 
 
@@ -248,19 +248,19 @@ class SampleGrid(keras.callbacks.Callback):
                      title=f"epoch {epoch + 1}", columns=columns)
 
 
-def run_callbacks(output_dir, settings, learning_rates, restored_epoch, checkpoint, evaluate,
-                  eval_samples, grid_samples, extra=()):
+def run_callbacks(output_dir, settings, learning_rates, restored_epoch, checkpoint, measure,
+                  grid_samples, extra=()):
     """(callbacks, history) of a run, the caller's `extra` first.
 
     The quality measurement comes first of the run's own, so that the history, TensorBoard
     and the checkpoint hold its figures; the checkpoint comes last, after everything the
     epoch writes."""
     history = EpochHistory(os.path.join(output_dir, HISTORY_FILE), restored_epoch)
-    measures = evaluate is not None and settings.eval_every
+    measures = measure is not None and settings.eval_every
     callbacks = [
         *extra,
         GivenLearningRates(learning_rates),
-        *([SampleQuality(evaluate, eval_samples, settings.eval_every, QUALITY_SEED)] if measures else []),
+        *([SampleQuality(measure, settings.eval_every)] if measures else []),
         *([TimeBudget(settings.time_budget)] if settings.time_budget else []),
         history,
         SampleGrid(os.path.join(output_dir, SAMPLES_DIR), grid_samples),

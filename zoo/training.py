@@ -29,7 +29,7 @@ from zoo.checks import (check_choice, check_fraction, check_positive, check_posi
                         check_seed)
 from zoo.data import DataSource, first_test_pairs, training_batches
 from zoo.errors import ZooError
-from zoo.metrics.quality import evaluator_for
+from zoo.metrics.quality import evaluator_for, translation_evaluator_for
 from zoo.optimizers import LR_DECAYS, OPTIMIZERS, make_optimizer
 from zoo.registry import find_preset, get_dataset, get_model_class, get_preset, list_models
 from zoo.remedies import REMEDIES
@@ -305,16 +305,13 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         return gan, finished
     run_folder.check_free_space(gan, [output_dir] + ([export_dir] if export_dir else []),
                                 checkpoint.keep)
+    measure = _measurement(gan, plan, data_dir, manual_dir)
     run_folder.write_record(output_dir, plan.record)  # only now: a refused run leaves nothing
     _warn_if_decay_moves(plan.settings, previous_record, restored_epoch)
 
-    spec = get_dataset(plan.dataset)
-    eval_samples = spec.eval_samples if plan.settings.eval_samples is None else plan.settings.eval_samples
-    evaluate = (evaluator_for(plan.dataset, gan.sample_shape, data_dir=data_dir,
-                              manual_dir=manual_dir) if eval_samples else None)
     fit_callbacks, history = run_callbacks(
         output_dir, plan.settings, _learning_rates(gan, plan.settings), restored_epoch,
-        checkpoint, evaluate, eval_samples, spec.grid_samples, callbacks)
+        checkpoint, measure, get_dataset(plan.dataset).grid_samples, callbacks)
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
     started = time.monotonic()
@@ -322,7 +319,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         rollbacks = _fit_rolling_back(gan, train_data, plan.settings, fit_callbacks, checkpoint,
                                       verbose)
         summary = _finish(gan, plan, output_dir, export_dir, history.as_columns(), rollbacks,
-                          evaluate, eval_samples, verbose)
+                          measure, verbose)
     summary["train_seconds"] = round(time.monotonic() - started, 1)
     return gan, summary
 
@@ -445,8 +442,33 @@ def _warn_if_decay_moves(settings, previous_record, restored_epoch):
                         settings.epochs)
 
 
-def _finish(gan, plan, output_dir, export_dir, history, rollbacks, evaluate, eval_samples,
-            verbose=0):
+def _measurement(gan, plan, data_dir, manual_dir):
+    """model -> figures, what the run measures every eval_every epochs and at its end (a
+    generator's eval_samples samples, a translator's test translations), or None. A run that
+    asks for figures every few epochs where nothing can measure them is refused."""
+    spec = get_dataset(plan.dataset)
+    eval_samples = spec.eval_samples if plan.settings.eval_samples is None \
+        else plan.settings.eval_samples
+    measure = None
+    if not eval_samples:
+        return None
+    if gan.data_needs == "pairs":
+        measure = translation_evaluator_for(plan.dataset, gan.image_shape, data_dir=data_dir,
+                                            manual_dir=manual_dir)
+    else:
+        evaluate = evaluator_for(plan.dataset, gan.sample_shape, data_dir=data_dir,
+                                 manual_dir=manual_dir)
+        if evaluate is not None:
+            def measure(model):
+                return evaluate(model.generate(eval_samples, seed=QUALITY_SEED))
+    if measure is None and plan.settings.eval_every:
+        raise ZooError(f"eval_every={plan.settings.eval_every}: nothing measures {plan.model} "
+                       f"on {plan.dataset} at this size (no shipped classifier takes "
+                       f"{tuple(gan.sample_shape)} samples); drop --eval_every")
+    return measure
+
+
+def _finish(gan, plan, output_dir, export_dir, history, rollbacks, measure, verbose=0):
     """The run's summary, written last (result.json) after the metrics, model and export.
 
     Keras trains nothing when the checkpoint is at or past --epochs (a run that crashed after
@@ -455,11 +477,10 @@ def _finish(gan, plan, output_dir, export_dir, history, rollbacks, evaluate, eva
                "completed_epochs": run_folder.checkpointed_epoch(output_dir), "history": history}
     if rollbacks:
         summary["rollbacks"] = rollbacks
-    if evaluate is not None:
+    if measure is not None:
         if verbose:  # the measurement takes a while: say what it is doing
-            print(f"measuring {eval_samples:,} samples against real {plan.dataset} data ...",
-                  flush=True)
-        summary["metrics"] = evaluate(gan.generate(eval_samples, seed=QUALITY_SEED))
+            print(f"measuring the model against real {plan.dataset} data ...", flush=True)
+        summary["metrics"] = measure(gan)
         run_folder.write_json(os.path.join(output_dir, run_folder.METRICS_FILE), summary["metrics"])
     summary["model_dir"] = save(gan, os.path.join(output_dir, FINAL_MODEL_DIR),
                                 extra={"dataset": plan.dataset, "preset": plan.record["preset"]})

@@ -3,7 +3,8 @@
 - `ClassifierQuality`: classifier FID and KID, precision/recall and class statistics of
   generated digits against a real split, on the zoo's classifier (zoo.metrics.classifier).
 - `inception_features`: Inception-v3 pool features for the standard FID on RGB images.
-- `evaluator_for(dataset, ...)`: what measures a generator for a dataset, if anything does.
+- `evaluator_for(dataset, ...)`: what measures a generator for a dataset, if anything does;
+  `translation_evaluator_for(dataset, ...)` the same for a translator of an unpaired set.
 """
 
 import logging
@@ -38,6 +39,10 @@ FIGURE_LABELS = {
     "class_entropy": "entropy of the classes read (at most the log of the class count)",
     "label_accuracy": "samples read as their label",
     "worst_class_accuracy": "the worst class's share read as its label",
+    "a2b_target_share": "test images of domain A translated to B that the classifier reads as B",
+    "a2b_fid": "classifier FID of those translations to the real test images of B",
+    "b2a_target_share": "test images of domain B translated to A that the classifier reads as A",
+    "b2a_fid": "classifier FID of those translations to the real test images of A",
 }
 # Presets' metadata call the classifier FID by its full name.
 FIGURE_ALIASES = {"classifier_fid": "fid"}
@@ -122,6 +127,27 @@ def evaluator_for(dataset, sample_shape, data_dir=None, manual_dir=None):
         return None
     return ClassifierQuality(classifier, real_images(dataset, "test", data_dir=data_dir,
                                                      manual_dir=manual_dir))
+
+
+def translation_evaluator_for(dataset, image_shape, data_dir=None, manual_dir=None):
+    """A function translation model -> figures for translators of the unpaired `dataset` at
+    `image_shape` (zoo.metrics.translation.TranslationQuality), or None where no domain
+    classifier ships at that size."""
+    from zoo.metrics.translation import TranslationQuality, domain_arrays
+
+    side = image_shape[0]
+    if not any(entry["dataset"] == dataset and entry["image_size"] == side
+               for entry in SHIPPED.values()):
+        logging.info("no quality figures: no %s classifier ships at %dx%d", dataset, side, side)
+        return None
+    try:
+        classifier = load_classifier(dataset, image_size=side)
+    except FileNotFoundError as missing:  # an install without saved_models/
+        logging.warning("no quality figures for %s: %s", dataset, missing)
+        return None
+    images_a, images_b = domain_arrays(dataset, "test", side, manual_dir=manual_dir,
+                                       data_dir=data_dir)
+    return TranslationQuality(classifier, images_a, images_b)
 
 
 def inception_model(weights="imagenet"):

@@ -12,6 +12,9 @@ Each comes with the same figure for the identity mapping (the source images left
 are), `identity_target_share` and `identity_fid`: the floor a translator has to rise from.
 A translator that fools the classifier by a few stripes gains target share but little FID; one
 that only darkens or blurs gains neither.
+
+`TranslationQuality` measures a translation model on a dataset's test split, both ways, with
+the shipped domain classifier (what training's --eval_every runs on a translator).
 """
 
 import numpy as np
@@ -79,6 +82,22 @@ def domain_translation_scores(translate, images_a, images_b, classifier):
                                           images[source], images[target], classifier,
                                           DOMAIN_CLASSES[target])
             for direction, (source, target) in DIRECTIONS.items()}
+
+
+class TranslationQuality:
+    """model -> its figures both ways on the test split, flat: a2b_target_share, a2b_fid,
+    b2a_target_share, b2a_fid. The test images and the classifier are loaded once."""
+
+    FIGURES = ("target_share", "fid")
+
+    def __init__(self, classifier, images_a, images_b):
+        self.classifier, self.images_a, self.images_b = classifier, images_a, images_b
+
+    def __call__(self, model):
+        scores = domain_translation_scores(model.translate, self.images_a, self.images_b,
+                                           self.classifier)
+        return {f"{direction}_{name}": scores[direction][name]
+                for direction in DIRECTIONS for name in self.FIGURES}
 
 
 def domain_arrays(dataset, split="test", image_size=None, limit=None, manual_dir=None,
