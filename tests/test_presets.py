@@ -91,6 +91,29 @@ def test_packaging_a_preset_stores_float16_weights_that_load(tmp_path, monkeypat
     assert json.loads((folder / "config.json").read_text())["preset"] == "dcgan_tiny"
 
 
+def test_packaging_stores_every_network_as_float16(tmp_path, monkeypatch):
+    """A VAE's encoder is halved like its generator."""
+    import h5py
+
+    from zoo.saving import package_preset
+
+    gan = zoo.create("vae", **TINY_CONFIGS["vae"], name="vae_tiny")
+    zoo.save(gan, tmp_path / "run" / "model")
+    monkeypatch.setenv("ZOO_PRESET_DIR", str(tmp_path / "presets"))
+    package_preset(tmp_path / "run", "vae_tiny")
+    folder = tmp_path / "presets" / "vae_tiny"
+    networks = sorted(name for name in os.listdir(folder) if name.endswith(".weights.h5"))
+    assert networks == ["encoder.weights.h5", "generator.weights.h5"]
+    for name in networks:
+        dtypes = set()
+        with h5py.File(folder / name) as f:
+            f.visititems(lambda _, item: dtypes.add(item.dtype) if isinstance(item, h5py.Dataset)
+                         else None)
+        assert dtypes == {np.dtype(np.float16)}
+    images = gan.generate(3, seed=1)
+    np.testing.assert_allclose(zoo.load(folder).encode(images), gan.encode(images), atol=3e-2)
+
+
 @pytest.mark.slow
 @needs_mnist
 # (rbm_mnist is left out for time: its 10,000 samples take 1,000 Gibbs steps each, minutes here.)

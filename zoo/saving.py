@@ -329,9 +329,9 @@ def package_preset(source, name, half_precision=True):
     gan = load(source)
     target = save(gan, os.path.join(preset_dir(), name), keep_discriminator=False,
                   extra={"preset": name})
-    if half_precision:
-        for weights in (GENERATOR_FILE, DISCRIMINATOR_FILE):
-            if os.path.exists(os.path.join(target, weights)):
+    if half_precision:  # every network kept: a generator, an encoder, both translators
+        for weights in sorted(os.listdir(target)):
+            if weights.endswith(weights_file("")):
                 _rewrite_as_float16(os.path.join(target, weights))
     return folder_digest(target)
 
