@@ -63,6 +63,23 @@ needs_mnist = pytest.mark.skipif(
     reason="set ZOO_MANUAL_DIR to a folder with the original MNIST files (.ci/run does)")
 
 
+def horse2zebra_folder():
+    """The real horse2zebra images: under ZOO_MANUAL_DIR or beside it (the shared data folder
+    holds mnist/ and horse2zebra/ side by side), else None."""
+    from zoo.data.unpaired import _folder
+
+    manual = os.environ.get("ZOO_MANUAL_DIR", "")
+    for candidate in (manual, os.path.dirname(manual.rstrip(os.sep))):
+        if candidate and _folder(candidate, "horse2zebra"):
+            return _folder(candidate, "horse2zebra")
+    return None
+
+
+needs_horse2zebra = pytest.mark.skipif(
+    horse2zebra_folder() is None,
+    reason="horse2zebra's trainA/ ... testB/ not under or beside ZOO_MANUAL_DIR (.ci/run has them)")
+
+
 @functools.lru_cache(maxsize=None)
 def two_replica_strategy():
     """A MirroredStrategy over the 2 logical CPUs, one per test process: a second

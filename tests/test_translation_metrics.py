@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import zoo
-from conftest import write_unpaired_folder
+from conftest import horse2zebra_folder, needs_horse2zebra, write_unpaired_folder
 from tiny import TINY_CONFIGS
 from zoo.errors import ZooError
 from zoo.metrics import classifier as classifiers
@@ -147,18 +147,6 @@ def test_classifier_settings_that_do_not_apply_are_refused():
 # ---------------------------------------------------------------- the shipped classifier
 
 
-def _horse2zebra_folder():
-    """The real images: under ZOO_MANUAL_DIR or beside it (the shared data folder holds
-    mnist/ and horse2zebra/ side by side)."""
-    from zoo.data.unpaired import _folder
-
-    manual = os.environ.get("ZOO_MANUAL_DIR", "")
-    for candidate in (manual, os.path.dirname(manual.rstrip(os.sep))):
-        if candidate and _folder(candidate, "horse2zebra"):
-            return _folder(candidate, "horse2zebra")
-    return None
-
-
 def test_the_shipped_horse2zebra_classifier_loads_with_its_sha256():
     from zoo.saving import folder_digest, preset_dir
 
@@ -172,13 +160,12 @@ def test_the_shipped_horse2zebra_classifier_loads_with_its_sha256():
     assert model.info["test_accuracy"] >= 0.85
 
 
-@pytest.mark.skipif(_horse2zebra_folder() is None,
-                    reason="horse2zebra's trainA/ ... testB/ not under or beside ZOO_MANUAL_DIR")
+@needs_horse2zebra
 def test_the_shipped_classifier_scores_the_real_test_split_as_its_info_says():
     from zoo.metrics.translation import domain_arrays, identity
 
     model = classifiers.load_classifier("horse2zebra", image_size=64)
-    horses, zebras = domain_arrays("horse2zebra", "test", 64, manual_dir=_horse2zebra_folder())
+    horses, zebras = domain_arrays("horse2zebra", "test", 64, manual_dir=horse2zebra_folder())
     _, probabilities = classifiers.classify(model, np.concatenate([horses, zebras]))
     right = probabilities.argmax(1) == np.repeat([0, 1], [len(horses), len(zebras)])
     assert right.mean() == pytest.approx(model.info["test_accuracy"], abs=1e-4)
@@ -194,14 +181,13 @@ def test_the_shipped_classifier_scores_the_real_test_split_as_its_info_says():
 TINY_TRANSLATOR = {k: v for k, v in TINY_CONFIGS["cyclegan"].items() if k != "image_shape"}
 
 
-@pytest.mark.skipif(_horse2zebra_folder() is None,
-                    reason="horse2zebra's trainA/ ... testB/ not under or beside ZOO_MANUAL_DIR")
+@needs_horse2zebra
 def test_a_translator_run_measures_both_directions_each_epoch_and_at_its_end(tmp_path):
     from zoo import training
 
     gan, summary = training.train(
         model="cyclegan", dataset="horse2zebra", image_size=64, epochs=2, steps_per_epoch=2,
-        batch_size=1, eval_every=1, ema_decay=0.9, manual_dir=_horse2zebra_folder(),
+        batch_size=1, eval_every=1, ema_decay=0.9, manual_dir=horse2zebra_folder(),
         output_dir=str(tmp_path / "run"), verbose=0, **TINY_TRANSLATOR)
     figures = ("a2b_target_share", "a2b_fid", "b2a_target_share", "b2a_fid")
     for prefix in ("quality", "quality_raw"):  # with EMA on, the raw translators too

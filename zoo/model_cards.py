@@ -19,9 +19,14 @@ CARDS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
                          "models")
 # Where each dataset comes from and under which terms (docs/presets.md).
 DATA = {"mnist": "MNIST (LeCun, Cortes and Burges): 60,000 training digits, 28x28 grey; "
-                 "distributed by TensorFlow Datasets under CC BY-SA 3.0."}
+                 "distributed by TensorFlow Datasets under CC BY-SA 3.0.",
+        "horse2zebra": "horse2zebra (Zhu et al. 2017, the CycleGAN paper): 1,067 horse and 1,334 "
+                       "zebra training photos, 120 and 140 test photos, drawn from ImageNet and "
+                       "resized here to 64x64; ImageNet's terms of access apply (non-commercial "
+                       "research and education)."}
 WALK_STEPS, WALK_ROWS = 10, 6
 SAMPLES = 100
+TRANSLATIONS = 32  # a translator's grid: 8 test images a row, each direction's above its translations
 
 
 def shipped_presets():
@@ -40,6 +45,43 @@ def _settings(preset):
     model = ", ".join(f"{key} {value}" for key, value in preset.model_kwargs.items()
                       if key != "image_shape")
     return train, model
+
+
+def _translates(preset):
+    from zoo.registry import get_model_class
+    return get_model_class(preset.model).data_needs == "pairs"
+
+
+def _scores_section(preset):
+    """What the scores are, and their table beside the real data's."""
+    if _translates(preset):
+        side = preset.model_kwargs["image_shape"][0]
+        return f"""**Scores** on the {preset.dataset} test split at {side}x{side}, both ways, on the zoo's
+domain classifier (`python -m benchmarks.translation --run=DIR`; [docs/metrics.md](../metrics.md)
+says what each figure is): the share of translations the classifier reads as the target
+domain, and the classifier FID of the translations to the real test images of that domain.
+"Untranslated" scores the test images left as they are (the floor); "real target images" puts
+as many real training images of the target domain in place of the translations (the best a
+translator can score).
+
+{_translation_table(preset, side)}"""
+    return f"""**Scores** on 10,000 samples against the {preset.dataset} test set, in the features of the
+zoo's {preset.dataset} classifier (`python -m benchmarks.quality --preset={preset.name}`;
+[docs/metrics.md](../metrics.md) says what each figure is). "Real images" are 10,000 real training images
+measured the same way: the best a generator can score.
+
+{_scores_table(preset)}"""
+
+
+def _translation_table(preset, side):
+    from zoo.metrics.quality import FIGURE_LABELS
+    from zoo.metrics.translation import REFERENCE_SCORES
+    references = REFERENCE_SCORES[(preset.dataset, side)]
+    rows = ["| figure | this model | untranslated | real target images |", "|---|---|---|---|"]
+    for key, value in preset.metadata["scores"].items():
+        rows.append(f"| {FIGURE_LABELS[key]} | {value:g} | {references['identity'][key]:g} | "
+                    f"{references['target_train_images'][key]:g} |")
+    return "\n".join(rows)
 
 
 def _scores_table(preset):
@@ -75,14 +117,9 @@ trained on {preset.dataset}. Model settings: {model or 'the defaults'}.
 
 **Training.** `{meta['trained_with']}` ({train}). Hardware and time: {meta['hardware']}.
 
-**Scores** on 10,000 samples against the {preset.dataset} test set, in the features of the
-zoo's {preset.dataset} classifier (`python -m benchmarks.quality --preset={preset.name}`;
-[docs/metrics.md](../metrics.md) says what each figure is). "Real images" are 10,000 real training images
-measured the same way: the best a generator can score.
+{_scores_section(preset)}
 
-{_scores_table(preset)}
-
-**Samples** (`zoo.load("{preset.name}")`, seed 0):
+**Samples** ({_samples_caption(preset)}):
 
 ![samples]({preset.name}_samples.png)
 {walk}
@@ -91,6 +128,13 @@ measured the same way: the best a generator can score.
 **Files.** `saved_models/{preset.weights}/` (installed as `zoo/saved_models/{preset.weights}/`);
 sha256 over its files (`zoo.saving.folder_digest`): `{preset.sha256}`.
 """
+
+
+def _samples_caption(preset):
+    if _translates(preset):
+        return (f"`zoo.load(\"{preset.name}\").translate`: rows 1-2, test images of domain A "
+                "and their translations; rows 3-4, test images of B and theirs")
+    return f'`zoo.load("{preset.name}")`, seed 0'
 
 
 def _latent_walks(gan):
@@ -112,7 +156,11 @@ def write_card(preset, folder=CARDS_DIR):
 
     os.makedirs(folder, exist_ok=True)
     gan = zoo.load(preset.name)
-    samples, columns = gan.sample_grid(SAMPLES, seed=0)
+    if _translates(preset):  # the test images it translates (the data folder must hold them)
+        from zoo.metrics.translation import domain_arrays
+        gan.set_sample_inputs(*domain_arrays(preset.dataset, "test",
+                                             preset.model_kwargs["image_shape"][0]))
+    samples, columns = gan.sample_grid(TRANSLATIONS if _translates(preset) else SAMPLES, seed=0)
     save_samples(samples, os.path.join(folder, f"{preset.name}_samples.png"), columns=columns)
     if _walks(preset):
         save_samples(_latent_walks(gan), os.path.join(folder, f"{preset.name}_walk.png"),

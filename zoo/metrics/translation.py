@@ -23,6 +23,18 @@ from zoo.errors import ZooError
 from zoo.metrics.classifier import classify
 from zoo.metrics.distances import frechet_distance
 
+# The floor and the ceiling of the figures on each (dataset, side) with a shipped classifier:
+# the test images left as they are, and as many real training images of the target domain in
+# place of translations (`python -m benchmarks.translation --configs=identity,target_train_images`,
+# benchmarks/results/translation_horse2zebra_64.md).
+REFERENCE_SCORES = {
+    ("horse2zebra", 64): {
+        "identity": {"a2b_target_share": 0.058, "a2b_fid": 110.93,
+                     "b2a_target_share": 0.064, "b2a_fid": 110.93},
+        "target_train_images": {"a2b_target_share": 0.975, "a2b_fid": 1.25,
+                                "b2a_target_share": 0.964, "b2a_fid": 0.40},
+    },
+}
 # Domain A is class 0 of the domain classifier, B class 1; a direction reads one, writes the other.
 DOMAIN_CLASSES = {"a": 0, "b": 1}
 DIRECTIONS = {"a2b": ("a", "b"), "b2a": ("b", "a")}
