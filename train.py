@@ -67,6 +67,8 @@ flags.DEFINE_string("manual_dir", None, "folder with a dataset's original files,
 
 flags.DEFINE_integer("base_filters", None, "width of the DCGAN networks (filters of the first "
                      "conv layer)", lower_bound=1)
+flags.DEFINE_integer("generator_filters", None, "cyclegan, unit: width of the translators "
+                     "(filters of their first conv layer; the papers' 64)", lower_bound=1)
 flags.DEFINE_enum("discriminator", None, ["joint", "projection"], "cgan: one score for real and "
                   "matching, or separate realness and match outputs")
 flags.DEFINE_float("mismatch_weight", None, "cgan: weight of the (real image, wrong label) pairs "
@@ -88,7 +90,7 @@ for _remedy in REMEDIES.values():
 OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d_lr", "d_steps",
              "loss", "image_size", "eval_every", "eval_samples", "max_rollbacks",
              "rollback_lr_factor", "optimizer", "time_budget", "log_every_steps", "d_normalization",
-             "base_filters", "discriminator", "mismatch_weight", "labelled_examples", "feature_weight", "updates",
+             "base_filters", "generator_filters", "discriminator", "mismatch_weight", "labelled_examples", "feature_weight", "updates",
              "ema_decay", *REMEDIES)
 
 

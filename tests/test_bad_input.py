@@ -91,6 +91,9 @@ CLI = [
     (["--model=dcgan", "--dataset=horse2zebra", "--image_size=64"], "holds unpaired domains: train a translation"),
     (["--model=cyclegan", "--dataset=mnist"], "cyclegan translates between two domains and mnist holds one"),
     (["--model=cyclegan", "--dataset=horse2zebra", "--latent_dim=8"], "cyclegan has no setting latent_dim: drop it"),
+    (["--model=cyclegan", "--dataset=horse2zebra", "--generator_filters=0"],
+     "flag --generator_filters=0: 0 is not a positive integer"),
+    (["--model=dcgan", "--dataset=mnist", "--generator_filters=32"], "dcgan has no setting generator_filters"),
 ]
 
 
@@ -200,6 +203,9 @@ API = [
     # Sizes and types the model's own code would meet too late (issue 23, classes 4, 6, 7).
     ("no width", NO_SETUP, lambda f, t: zoo.create("dcgan", image_shape=(28, 28, 1), base_filters=0),
      "base_filters must be a positive integer, got 0"),
+    ("no translator width", NO_SETUP,
+     lambda f, t: zoo.create("cyclegan", image_shape=(16, 16, 3), discriminator_filters=0),
+     "discriminator_filters must be a positive integer, got 0"),
     ("a name that is no string", NO_SETUP, lambda f, t: zoo.create("gan_1d", name=123),
      "name must be 1 to 100 letters"),
     ("a noise seed that is no integer", NO_SETUP, lambda f, t: zoo.create("gan_1d", noise_seed="x"),

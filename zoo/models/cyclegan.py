@@ -22,6 +22,7 @@ import keras
 from keras import layers
 
 from zoo import losses
+from zoo.checks import check_positive_int
 from zoo.core.translation import TranslationGAN
 from zoo.errors import ZooError
 from zoo.layers import (MinibatchStdDev, ReflectionPadding2D, dcgan_init, instance_norm, normalized,
@@ -85,9 +86,11 @@ class CycleGAN(TranslationGAN):
         if not (cycle_weight >= 0 and identity_weight >= 0):
             raise ZooError("cycle_weight and identity_weight must be >= 0")
         self.cycle_weight, self.identity_weight = float(cycle_weight), float(identity_weight)
-        self.generator_filters, self.discriminator_filters = int(generator_filters), int(discriminator_filters)
+        self.generator_filters = check_positive_int("generator_filters", generator_filters, 1)
+        self.discriminator_filters = check_positive_int("discriminator_filters",
+                                                        discriminator_filters, 1)
         self.residual_blocks = (9 if image_shape[0] >= 256 else 6) if residual_blocks is None \
-            else int(residual_blocks)
+            else check_positive_int("residual_blocks", residual_blocks, 0)
         super().__init__(image_shape=image_shape, loss=loss, **kwargs)
 
     def build_translator(self, name):
