@@ -62,6 +62,23 @@ def train_preset(preset, overrides=None, seed=0, minutes=None, epochs=None, eval
     return gan, summary, time.perf_counter() - start
 
 
+def completed_epochs(run_dir):
+    """The epochs a finished run completed, from its result.json (None if it has none). Its
+    steps are not kept: a run directory has no count of them once its checkpoints are gone."""
+    from zoo.run_folder import RESULT_FILE
+
+    path = os.path.join(run_dir, RESULT_FILE)
+    if not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f).get("completed_epochs")
+
+
+def run_label(run_dir):
+    """A trained run's row label: its folder's name."""
+    return os.path.basename(os.path.normpath(run_dir))
+
+
 def define_configuration_flags(configs, minutes):
     """--minutes, --configs, --seed and --out of a benchmark over named configurations."""
     from absl import flags

@@ -23,15 +23,14 @@ Rows:
 - each --run: a run directory trained already, loaded with zoo.load.
 """
 
-import json
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import flags  # noqa: E402
 
-from benchmarks import (check_configurations, define_configuration_flags, emit,  # noqa: E402
-                        train_preset)
+from benchmarks import (check_configurations, completed_epochs, define_configuration_flags,  # noqa: E402
+                        emit, run_label, train_preset)
 
 FLAGS = flags.FLAGS
 
@@ -72,18 +71,6 @@ def check_side(gan, label, image_size):
     if shape[0] != image_size:
         raise ZooError(f"{label} translates {shape[0]}x{shape[1]} images: measure it with "
                        f"--image_size={shape[0]} (and a classifier of that size)")
-
-
-def run_summary(run_dir):
-    """The epochs a finished run completed, from its result.json (None if it has none). Its
-    steps are not kept: a run directory has no count of them once its checkpoints are gone."""
-    from zoo.run_folder import RESULT_FILE
-
-    path = os.path.join(run_dir, RESULT_FILE)
-    if not os.path.isfile(path):
-        return None
-    with open(path) as f:
-        return json.load(f).get("completed_epochs")
 
 
 def measure(translate, images_a, images_b, classifier):
@@ -167,8 +154,7 @@ def run(labels, run_dirs=(), image_size=64, minutes=None, epochs=None, seed=0, m
     for run_dir in run_dirs:
         gan = zoo.load(run_dir)
         check_side(gan, run_dir, image_size)
-        report(os.path.basename(os.path.normpath(run_dir)), gan.translate,
-               epochs=run_summary(run_dir))
+        report(run_label(run_dir), gan.translate, epochs=completed_epochs(run_dir))
     return results, classifier.info
 
 

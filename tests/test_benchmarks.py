@@ -90,18 +90,27 @@ def test_semi_supervised_benchmark_measures_each_seed_resumes_and_tabulates(tmp_
     assert "| 0 | " in text and "over 2 seed(s)" in text and "+-" in text
 
 
-def test_encoders_benchmark_measures_samples_reconstructions_and_the_probe():
+def test_encoders_benchmark_measures_samples_reconstructions_and_the_probe(tmp_path):
     from benchmarks import encoders
+    from zoo import training
 
+    # A run trained already (say over several sessions) is measured from its folder.
+    training.train(preset="vaegan_mnist", epochs=2, steps_per_epoch=1, eval_samples=0, verbose=0,
+                   output_dir=str(tmp_path / "vaegan_run"))
     results, probes = encoders.run(["bigan", "vaegan"], minutes=0.003, probe_examples=2000,
-                                   samples=500, test_examples=1000)
+                                   samples=500, test_examples=1000,
+                                   run_dirs=[str(tmp_path / "vaegan_run")])
+    assert list(results) == ["bigan", "vaegan", "vaegan_run"]
     for figures in results.values():
-        assert figures["generator_steps"] == 1 and figures["reconstruction_mse"] > 0
+        assert figures["reconstruction_mse"] > 0
         assert 0 <= figures["reconstruction_digit_kept"] <= 1
         assert 0.1 <= figures["probe_accuracy"] <= 1
+    assert results["bigan"]["generator_steps"] == results["vaegan"]["generator_steps"] == 1
+    assert results["vaegan_run"]["epochs"] == 2 and "generator_steps" not in results["vaegan_run"]
     assert probes["raw pixels (784)"] > 0.8  # a linear classifier of pixels reads most digits
     text = encoders.table(results, probes)
     assert text.splitlines()[2].startswith("| bigan | ") and "| raw pixels (784) (reference) |" in text
+    assert "| 2 | - | - |" in text.splitlines()[4]  # the run's epochs; no steps or minutes
 
 
 @pytest.mark.slow
