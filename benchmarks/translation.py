@@ -3,6 +3,7 @@
     python -m benchmarks.translation --configs=identity,cyclegan_64 --minutes=60 \
         --manual_dir=FOLDER --out=benchmarks/results/translation_horse2zebra_64.md
     python -m benchmarks.translation --run=runs/h2z_64 --manual_dir=FOLDER  # a trained run
+        (and its per-epoch curve, where it trained with --eval_every)
 
 FOLDER holds horse2zebra's trainA/ trainB/ testA/ testB/ (or FOLDER/horse2zebra does; the
 environment variable ZOO_MANUAL_DIR does as well as the flag).
@@ -106,6 +107,35 @@ def table(results, image_size, classifier_info):
     return "\n".join(rows)
 
 
+CURVE_FIGURES = {"a2b_target_share": "a2b zebra share", "a2b_fid": "a2b FID",
+                 "b2a_target_share": "b2a horse share", "b2a_fid": "b2a FID"}
+
+
+def curve_table(run_dir):
+    """The run's figures after each epoch it measured (train.py --eval_every), read from its
+    history.json: the averaged translators' and, with EMA on, the raw ones'; None if it
+    measured none."""
+    from zoo.run_folder import HISTORY_FILE, read_json
+
+    history = read_json(os.path.join(run_dir, HISTORY_FILE), default=[], kind=list)
+    measured = [(epoch, logs) for epoch, logs in enumerate(history, 1)
+                if "quality/a2b_fid" in logs]
+    if not measured:
+        return None
+    prefixes = [p for p in ("quality", "quality_raw") if f"{p}/a2b_fid" in measured[0][1]]
+    names = {"quality": "", "quality_raw": "raw "}
+    header = ["epoch"] + [names[p] + label for p in prefixes for label in CURVE_FIGURES.values()]
+    rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for epoch, logs in measured:
+        cells = [_figure(figure, logs[f"{p}/{figure}"]) for p in prefixes for figure in CURVE_FIGURES]
+        rows.append(f"| {epoch} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def _figure(name, value):
+    return f"{100 * value:.1f}%" if name.endswith("share") else f"{value:.2f}"
+
+
 def load_classifier_for(image_size, folder=None):
     """The classifier in `folder`, else the shipped horse/zebra one at `image_size`."""
     from zoo.metrics.classifier import load_classifier, load_classifier_dir
@@ -169,7 +199,13 @@ def main(argv):
         configs = [c for c in FLAGS.configs if c in BASELINES or config_side(c) == FLAGS.image_size]
     results, info = run(configs, FLAGS.run or (), FLAGS.image_size, FLAGS.minutes, FLAGS.epochs,
                         FLAGS.seed, FLAGS.manual_dir, FLAGS.data_dir, FLAGS.classifier)
-    emit(table(results, FLAGS.image_size, info), FLAGS.out, results)
+    text = table(results, FLAGS.image_size, info)
+    for run_dir in FLAGS.run or ():
+        curve = curve_table(run_dir)
+        if curve:
+            text += (f"\n\n{run_label(run_dir)} after each epoch (its run's --eval_every "
+                     f"figures, the same test images and classifier):\n\n{curve}")
+    emit(text, FLAGS.out, results)
 
 
 if __name__ == "__main__":

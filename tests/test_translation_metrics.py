@@ -200,6 +200,11 @@ def test_a_translator_run_measures_both_directions_each_epoch_and_at_its_end(tmp
     for name in figures:
         assert summary["metrics"][name] == pytest.approx(summary["history"][f"quality/{name}"][-1],
                                                          rel=1e-5, abs=1e-6)
+    from benchmarks.translation import curve_table
+
+    curve = curve_table(str(tmp_path / "run")).splitlines()
+    assert curve[0].startswith("| epoch | a2b zebra share |") and "| raw b2a FID |" in curve[0]
+    assert [row.split(" | ")[0] for row in curve[2:]] == ["| 1", "| 2"]
 
 
 def test_asking_for_figures_where_no_classifier_measures_them_is_refused(folder, tmp_path):
