@@ -193,3 +193,22 @@ def test_a_rollback_restores_the_average_with_the_weights(tmp_path):
     assert [r["restored_epoch"] for r in summary["rollbacks"]] == [1]
     assert int(gan.generator_average.updates) == 12  # the diverged epoch's updates went with it
     assert all(np.isfinite(a.numpy()).all() for a in gan.generator_average.averages)
+
+
+def test_a_preset_can_ship_the_raw_generator_where_the_average_measured_worse(tmp_path,
+                                                                              monkeypatch):
+    gan = _trained("cyclegan")
+    images = np.random.default_rng(0).uniform(-1, 1, (3, 16, 16, 3)).astype(np.float32)
+    averaged = gan.translate(images, "a2b")
+    with gan.raw_weights():
+        raw = gan.translate(images, "a2b")
+    saving.save(gan, str(tmp_path / "run" / "model"))
+    monkeypatch.setenv("ZOO_PRESET_DIR", str(tmp_path / "presets"))
+    saving.package_preset(str(tmp_path / "run"), "cyclegan_raw", raw=True)
+    shipped = zoo.load(str(tmp_path / "presets" / "cyclegan_raw"))
+    assert shipped.ema_decay == 0 and shipped.generator_average is None
+    translated = shipped.translate(images, "a2b")
+    np.testing.assert_allclose(translated, raw, atol=3e-2)  # float16 on disk
+    assert np.abs(translated - raw).max() < np.abs(translated - averaged).max()
+    with pytest.raises(zoo.ZooError, match="keeps no average of its generator"):
+        saving.package_preset(str(tmp_path / "presets" / "cyclegan_raw"), "again", raw=True)

@@ -320,13 +320,17 @@ def _load_weights(network, path, model_name):
                        "(latent size, shapes); re-save the model or fix config.json") from None
 
 
-def package_preset(source, name, half_precision=True):
+def package_preset(source, name, half_precision=True, raw=False):
     """Write the trained model at `source` (a run or saved-model folder) as the shipped preset
     `name` in saved_models/: generator only (and the classifier of a model whose inference
     needs it), optionally stored as float16 (half the size; it
-    loads into float32 variables as the rounded values). Returns the folder's sha256 (see
+    loads into float32 variables as the rounded values). A model trained with EMA ships its
+    average; `raw=True` ships the raw generator-side networks instead, as a model without
+    EMA (for a model whose average measured worse). Returns the folder's sha256 (see
     folder_digest) to register."""
     gan = load(source)
+    if raw:
+        gan = _without_average(gan)
     target = save(gan, os.path.join(preset_dir(), name), keep_discriminator=False,
                   extra={"preset": name})
     if half_precision:  # every network kept: a generator, an encoder, both translators
@@ -334,6 +338,17 @@ def package_preset(source, name, half_precision=True):
             if weights.endswith(weights_file("")):
                 _rewrite_as_float16(os.path.join(target, weights))
     return folder_digest(target)
+
+
+def _without_average(gan):
+    """A copy of `gan` with EMA off holding its raw generator-side weights."""
+    if gan.generator_average is None:
+        raise ZooError(f"{gan.name} keeps no average of its generator: it has no raw weights "
+                       "apart from its weights; package it without raw=True")
+    copy = create(gan.registered_name, **{**gan.get_config(), "ema_decay": 0.0})
+    for target, source in zip(copy.generator_variables, gan.generator_variables):
+        target.assign(source)
+    return copy
 
 
 def _rewrite_as_float16(path):
