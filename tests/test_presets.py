@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import zoo
-from tests.conftest import REPO, needs_mnist
+from tests.conftest import REPO, horse2zebra_folder, needs_horse2zebra, needs_mnist
 from tiny import TINY_CONFIGS
 
 SHIPPED = ["cgan_mnist", "dcgan_mnist", "gan_mnist", "rbm_mnist", "vae_mnist"]
@@ -39,6 +39,56 @@ def test_a_shipped_preset_records_its_command_scores_and_checksum(name):
     size = os.path.getsize(os.path.join(REPO, "saved_models", preset.weights,
                                         "generator.weights.h5"))
     assert size < 8 << 20  # a few MB
+
+
+# The translators that ship, checked the same ways on the horse2zebra test split.
+TRANSLATORS = ["cyclegan_horse2zebra_64"]
+TRANSLATOR_SIDE = 64
+
+
+@pytest.mark.parametrize("name", TRANSLATORS)
+def test_a_shipped_translator_translates_and_serves_both_ways_offline(name, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZOO_")}
+    code = f"""
+import numpy as np, tensorflow as tf, zoo
+gan = zoo.load({name!r})
+x = np.random.default_rng(0).integers(0, 256, (2, {TRANSLATOR_SIDE}, {TRANSLATOR_SIDE}, 3)).astype(np.uint8)
+served = tf.saved_model.load(zoo.export(gan, "exports")).signatures
+for direction in ("a2b", "b2a"):
+    y = gan.translate(x, direction)
+    z = served[direction + "_uint8"](images=tf.constant(x))["images"].numpy()
+    print(direction, y.dtype, y.shape, int(np.abs(y.astype(int) - z.astype(int)).max()), y.std() > 5)
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [line.split() for line in result.stdout.strip().split("\n")]
+    assert [line[0] for line in lines] == ["a2b", "b2a"]
+    for _, dtype, *shape, largest_difference, varied in lines:
+        assert dtype == "uint8" and " ".join(shape) == f"(2, {TRANSLATOR_SIDE}, {TRANSLATOR_SIDE}, 3)"
+        # The export and translate() agree to a level of 0-255 (rounding at an edge); the
+        # translations are pictures, not a flat colour.
+        assert int(largest_difference) <= 1 and varied == "True"
+
+
+@needs_horse2zebra
+@pytest.mark.parametrize("name", TRANSLATORS)
+def test_a_shipped_translators_scores_are_what_a_fresh_measurement_gives(name):
+    from zoo.metrics.classifier import load_classifier
+    from zoo.metrics.translation import TranslationQuality, domain_arrays
+
+    preset = zoo.get_preset(name)
+    assert preset.metadata["trained_with"].startswith("python train.py --preset=" + name)
+    recorded = preset.metadata["scores"]
+    measure = TranslationQuality(load_classifier(preset.dataset, image_size=TRANSLATOR_SIDE),
+                                 *domain_arrays(preset.dataset, "test", TRANSLATOR_SIDE,
+                                                manual_dir=horse2zebra_folder()))
+    fresh = measure(zoo.load(name))
+    for direction in ("a2b", "b2a"):
+        # One image read the other way on another CPU moves a share by 1/120 at most.
+        assert fresh[f"{direction}_target_share"] == pytest.approx(
+            recorded[f"{direction}_target_share"], abs=0.01)
+        assert fresh[f"{direction}_fid"] == pytest.approx(recorded[f"{direction}_fid"], rel=0.01)
 
 
 def _flip_bytes(path):

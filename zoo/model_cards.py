@@ -20,8 +20,8 @@ CARDS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 # Where each dataset comes from and under which terms (docs/presets.md).
 DATA = {"mnist": "MNIST (LeCun, Cortes and Burges): 60,000 training digits, 28x28 grey; "
                  "distributed by TensorFlow Datasets under CC BY-SA 3.0.",
-        "horse2zebra": "horse2zebra (Zhu et al. 2017, the CycleGAN paper): 1,067 horse and 1,334 "
-                       "zebra training photos, 120 and 140 test photos, drawn from ImageNet and "
+        "horse2zebra": "horse2zebra (Zhu et al. 2017, the CycleGAN paper): domain A horses, B "
+                       "zebras; 1,067 horse and 1,334 zebra training photos, 120 and 140 test photos, drawn from ImageNet and "
                        "resized here to 64x64; ImageNet's terms of access apply (non-commercial "
                        "research and education)."}
 WALK_STEPS, WALK_ROWS = 10, 6
