@@ -449,23 +449,24 @@ def _measurement(gan, plan, data_dir, manual_dir):
     spec = get_dataset(plan.dataset)
     eval_samples = spec.eval_samples if plan.settings.eval_samples is None \
         else plan.settings.eval_samples
-    measure = None
     if not eval_samples:
         return None
-    if gan.data_needs == "pairs":
-        measure = translation_evaluator_for(plan.dataset, gan.image_shape, data_dir=data_dir,
-                                            manual_dir=manual_dir)
-    else:
-        evaluate = evaluator_for(plan.dataset, gan.sample_shape, data_dir=data_dir,
-                                 manual_dir=manual_dir)
-        if evaluate is not None:
-            def measure(model):
-                return evaluate(model.generate(eval_samples, seed=QUALITY_SEED))
+    measure = _measure_for(gan, plan.dataset, eval_samples, data_dir, manual_dir)
     if measure is None and plan.settings.eval_every:
         raise ZooError(f"eval_every={plan.settings.eval_every}: nothing measures {plan.model} "
                        f"on {plan.dataset} at this size (no shipped classifier takes "
                        f"{tuple(gan.sample_shape)} samples); drop --eval_every")
     return measure
+
+
+def _measure_for(gan, dataset, eval_samples, data_dir, manual_dir):
+    if gan.data_needs == "pairs":  # a translator: its test translations, both ways
+        return translation_evaluator_for(dataset, gan.image_shape, data_dir=data_dir,
+                                         manual_dir=manual_dir)
+    evaluate = evaluator_for(dataset, gan.sample_shape, data_dir=data_dir, manual_dir=manual_dir)
+    if evaluate is None:
+        return None
+    return lambda model: evaluate(model.generate(eval_samples, seed=QUALITY_SEED))
 
 
 def _finish(gan, plan, output_dir, export_dir, history, rollbacks, measure, verbose=0):
