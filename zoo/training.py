@@ -305,7 +305,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         return gan, finished
     run_folder.check_free_space(gan, [output_dir] + ([export_dir] if export_dir else []),
                                 checkpoint.keep)
-    measure = _measurement(gan, plan, data_dir, manual_dir)
+    measure, measured = _measurement(gan, plan, data_dir, manual_dir)
     run_folder.write_record(output_dir, plan.record)  # only now: a refused run leaves nothing
     _warn_if_decay_moves(plan.settings, previous_record, restored_epoch)
 
@@ -319,7 +319,7 @@ def train(model=None, dataset=None, preset=None, output_dir="runs/latest", resum
         rollbacks = _fit_rolling_back(gan, train_data, plan.settings, fit_callbacks, checkpoint,
                                       verbose)
         summary = _finish(gan, plan, output_dir, export_dir, history.as_columns(), rollbacks,
-                          measure, verbose)
+                          measure, measured, verbose)
     summary["train_seconds"] = round(time.monotonic() - started, 1)
     return gan, summary
 
@@ -443,33 +443,37 @@ def _warn_if_decay_moves(settings, previous_record, restored_epoch):
 
 
 def _measurement(gan, plan, data_dir, manual_dir):
-    """model -> figures, what the run measures every eval_every epochs and at its end (a
-    generator's eval_samples samples, a translator's test translations), or None. A run that
-    asks for figures every few epochs where nothing can measure them is refused."""
+    """(model -> figures, what it measures in words): what the run measures every eval_every
+    epochs and at its end (a generator's eval_samples samples, a translator's test
+    translations), or (None, None). A run that asks for figures every few epochs where nothing
+    can measure them is refused."""
     spec = get_dataset(plan.dataset)
     eval_samples = spec.eval_samples if plan.settings.eval_samples is None \
         else plan.settings.eval_samples
     if not eval_samples:
-        return None
-    measure = _measure_for(gan, plan.dataset, eval_samples, data_dir, manual_dir)
+        return None, None
+    measure, measured = _measure_for(gan, plan.dataset, eval_samples, data_dir, manual_dir)
     if measure is None and plan.settings.eval_every:
         raise ZooError(f"eval_every={plan.settings.eval_every}: nothing measures {plan.model} "
                        f"on {plan.dataset} at this size (no shipped classifier takes "
                        f"{tuple(gan.sample_shape)} samples); drop --eval_every")
-    return measure
+    return measure, measured
 
 
 def _measure_for(gan, dataset, eval_samples, data_dir, manual_dir):
     if gan.data_needs == "pairs":  # a translator: its test translations, both ways
-        return translation_evaluator_for(dataset, gan.image_shape, data_dir=data_dir,
-                                         manual_dir=manual_dir)
+        return (translation_evaluator_for(dataset, gan.image_shape, data_dir=data_dir,
+                                          manual_dir=manual_dir),
+                f"its translations of the {dataset} test images, both ways")
     evaluate = evaluator_for(dataset, gan.sample_shape, data_dir=data_dir, manual_dir=manual_dir)
     if evaluate is None:
-        return None
-    return lambda model: evaluate(model.generate(eval_samples, seed=QUALITY_SEED))
+        return None, None
+    return (lambda model: evaluate(model.generate(eval_samples, seed=QUALITY_SEED)),
+            f"{eval_samples:,} samples against real {dataset} data")
 
 
-def _finish(gan, plan, output_dir, export_dir, history, rollbacks, measure, verbose=0):
+def _finish(gan, plan, output_dir, export_dir, history, rollbacks, measure, measured,
+            verbose=0):
     """The run's summary, written last (result.json) after the metrics, model and export.
 
     Keras trains nothing when the checkpoint is at or past --epochs (a run that crashed after
@@ -480,7 +484,7 @@ def _finish(gan, plan, output_dir, export_dir, history, rollbacks, measure, verb
         summary["rollbacks"] = rollbacks
     if measure is not None:
         if verbose:  # the measurement takes a while: say what it is doing
-            print(f"measuring the model against real {plan.dataset} data ...", flush=True)
+            print(f"measuring {measured} ...", flush=True)
         summary["metrics"] = measure(gan)
         run_folder.write_json(os.path.join(output_dir, run_folder.METRICS_FILE), summary["metrics"])
     summary["model_dir"] = save(gan, os.path.join(output_dir, FINAL_MODEL_DIR),
