@@ -74,15 +74,6 @@ def check_side(gan, label, image_size):
                        f"--image_size={shape[0]} (and a classifier of that size)")
 
 
-def measure(translate, images_a, images_b, classifier):
-    """zoo.metrics.translation's scores both ways, flat: a2b_target_share, a2b_fid, ..."""
-    from zoo.metrics.translation import domain_translation_scores
-
-    scores = domain_translation_scores(translate, images_a, images_b, classifier)
-    return {f"{direction}_{key}": value for direction, figures in scores.items()
-            for key, value in figures.items()}
-
-
 def _cell(value, fmt):
     return "-" if value is None else format(value, fmt)
 
@@ -149,7 +140,7 @@ def run(labels, run_dirs=(), image_size=64, minutes=None, epochs=None, seed=0, m
     figures}, the classifier's info)."""
     import zoo
     from zoo.errors import ZooError
-    from zoo.metrics.translation import domain_arrays
+    from zoo.metrics.translation import domain_arrays, flat_translation_scores
 
     for label in labels:  # before anything trains: a preset at another size would be wasted
         if label in CONFIGS and config_side(label) != image_size:
@@ -167,7 +158,8 @@ def run(labels, run_dirs=(), image_size=64, minutes=None, epochs=None, seed=0, m
     results = {}
 
     def report(label, translate, **figures):
-        results[label] = dict(measure(translate, test_a, test_b, classifier), **figures)
+        results[label] = dict(flat_translation_scores(translate, test_a, test_b, classifier),
+                              **figures)
         print(f"{label}: " + ", ".join(f"{k} {v:.4f}" for k, v in results[label].items()
                                        if isinstance(v, float)), flush=True)
 

@@ -21,12 +21,12 @@ CARDS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 DATA = {"mnist": "MNIST (LeCun, Cortes and Burges): 60,000 training digits, 28x28 grey; "
                  "distributed by TensorFlow Datasets under CC BY-SA 3.0.",
         "horse2zebra": "horse2zebra (Zhu et al. 2017, the CycleGAN paper): domain A horses, B "
-                       "zebras; 1,067 horse and 1,334 zebra training photos, 120 and 140 test photos, drawn from ImageNet and "
-                       "resized here to 64x64; ImageNet's terms of access apply (non-commercial "
-                       "research and education)."}
+                       "zebras; 1,067 horse and 1,334 zebra training photos, 120 and 140 test "
+                       "photos, drawn from ImageNet and resized here to 64x64; ImageNet's terms "
+                       "of access apply (non-commercial research and education)."}
 WALK_STEPS, WALK_ROWS = 10, 6
 SAMPLES = 100
-TRANSLATIONS = 32  # a translator's grid: 8 test images a row, each direction's above its translations
+TRANSLATIONS = 32  # a translator's grid: 8 a row, each direction's test images over their translations
 
 
 def shipped_presets():
@@ -156,11 +156,12 @@ def write_card(preset, folder=CARDS_DIR):
 
     os.makedirs(folder, exist_ok=True)
     gan = zoo.load(preset.name)
-    if _translates(preset):  # the test images it translates (the data folder must hold them)
+    translates = _translates(preset)
+    if translates:  # the test images it translates (the data folder must hold them)
         from zoo.metrics.translation import domain_arrays
         gan.set_sample_inputs(*domain_arrays(preset.dataset, "test",
                                              preset.model_kwargs["image_shape"][0]))
-    samples, columns = gan.sample_grid(TRANSLATIONS if _translates(preset) else SAMPLES, seed=0)
+    samples, columns = gan.sample_grid(TRANSLATIONS if translates else SAMPLES, seed=0)
     save_samples(samples, os.path.join(folder, f"{preset.name}_samples.png"), columns=columns)
     if _walks(preset):
         save_samples(_latent_walks(gan), os.path.join(folder, f"{preset.name}_walk.png"),

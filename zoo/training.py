@@ -462,9 +462,10 @@ def _measurement(gan, plan, data_dir, manual_dir):
 
 def _measure_for(gan, dataset, eval_samples, data_dir, manual_dir):
     if gan.data_needs == "pairs":  # a translator: its test translations, both ways
-        return (translation_evaluator_for(dataset, gan.image_shape, data_dir=data_dir,
-                                          manual_dir=manual_dir),
-                f"its translations of the {dataset} test images, both ways")
+        measure = translation_evaluator_for(dataset, gan.image_shape, data_dir=data_dir,
+                                            manual_dir=manual_dir)
+        return (measure, f"its translations of the {dataset} test images, both ways") \
+            if measure else (None, None)
     evaluate = evaluator_for(dataset, gan.sample_shape, data_dir=data_dir, manual_dir=manual_dir)
     if evaluate is None:
         return None, None

@@ -96,6 +96,13 @@ def domain_translation_scores(translate, images_a, images_b, classifier):
             for direction, (source, target) in DIRECTIONS.items()}
 
 
+def flat_translation_scores(translate, images_a, images_b, classifier):
+    """`domain_translation_scores` in one flat dict: a2b_target_share, a2b_fid, ..."""
+    scores = domain_translation_scores(translate, images_a, images_b, classifier)
+    return {f"{direction}_{key}": value for direction, figures in scores.items()
+            for key, value in figures.items()}
+
+
 class TranslationQuality:
     """model -> its figures both ways on the test split, flat: a2b_target_share, a2b_fid,
     b2a_target_share, b2a_fid. The test images and the classifier are loaded once."""
@@ -106,9 +113,9 @@ class TranslationQuality:
         self.classifier, self.images_a, self.images_b = classifier, images_a, images_b
 
     def __call__(self, model):
-        scores = domain_translation_scores(model.translate, self.images_a, self.images_b,
-                                           self.classifier)
-        return {f"{direction}_{name}": scores[direction][name]
+        scores = flat_translation_scores(model.translate, self.images_a, self.images_b,
+                                         self.classifier)
+        return {f"{direction}_{name}": scores[f"{direction}_{name}"]
                 for direction in DIRECTIONS for name in self.FIGURES}
 
 

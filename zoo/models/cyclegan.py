@@ -149,10 +149,10 @@ register_preset(Preset(
                  "at batch 1) in 78 minutes",
         limits="Zebras to horses misses the zoo's target (90.7% of test zebras read as horses, "
                "target 96%): its horses often keep faint stripes, and horses to zebras at times "
-               "stripes the ground around the animal too; 64x64 and 10 epochs where the paper trains 256x256 for 200. The run's "
-               "moving average (EMA 0.999) scored 85.8% / FID 36.8 from horses to zebras and "
-               "93.6% / 2.18 back; the raw networks, better at horses to zebras, ship. That choice "
-               "was made on the same 260 test images the scores come from (horse2zebra has no "
-               "validation split).",
+               "stripes the ground around the animal too; 64x64 and 10 epochs where the paper "
+               "trains 256x256 for 200. The run's moving average (EMA 0.999) scored 85.8% / "
+               "FID 36.8 from horses to zebras and 93.6% / 2.18 back; the raw networks, better "
+               "at horses to zebras, ship. That choice was made on the same 260 test images the "
+               "scores come from (horse2zebra has no validation split).",
         scores=dict(a2b_target_share=0.958, a2b_fid=24.712, b2a_target_share=0.907,
                     b2a_fid=3.592))))
