@@ -262,7 +262,7 @@ def test_a_saved_sgan_preset_keeps_its_classifier(tmp_path):
     np.testing.assert_allclose(halved, logits, rtol=0, atol=0.05 * np.abs(logits).max())
 
 
-def test_sgan_classifier_average_is_what_classify_saving_and_presets_read(tmp_path):
+def test_sgan_classifier_average_is_what_classify_saving_presets_and_the_export_read(tmp_path):
     from tiny import tiny_batch
     from zoo import saving
     keras.utils.set_random_seed(0)
@@ -295,6 +295,9 @@ def test_sgan_classifier_average_is_what_classify_saving_and_presets_read(tmp_pa
     for variable, average in zip(preset.discriminator.trainable_variables, averages):
         np.testing.assert_array_equal(variable.numpy(), average)
     np.testing.assert_array_equal(preset.classify(images), expected)
+    served = tf.saved_model.load(zoo.export(gan, str(tmp_path / "exports"), name="sgan"))
+    np.testing.assert_array_equal(served.signatures["classify"](images=images)["labels"], expected)
+    np.testing.assert_array_equal(gan.discriminator(images, training=False)[0], raw_logits)
 
 
 @pytest.mark.parametrize("value", [1.0, -0.1, "0.9", True])

@@ -158,10 +158,12 @@ def _request_inputs(gan, signature, rows=2, seed=0):
 
 def _expected(gan, endpoint, inputs):
     """What the model itself makes of a request: generate() for seeds, the generator for z,
-    translate() for images."""
+    translate() for images, classify() for a classifier's images."""
     if gan.data_needs == "pairs":
         direction = "a2b" if endpoint == "serving_default" else endpoint.replace("_uint8", "")
         return gan.translate(inputs["images"], direction)
+    if endpoint == "classify":  # the semi-supervised GAN's classifier
+        return gan.classify(inputs["images"])
     conditions = {CONDITION_KEYWORDS[k]: v for k, v in inputs.items() if k in CONDITION_KEYWORDS}
     if "seeds" in inputs:  # the seeds signature (and the RBM's default, its only one)
         return np.concatenate([

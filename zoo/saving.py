@@ -14,7 +14,6 @@ on with its own train_step. The folder is what the zoo writes itself (a run's mo
 its files can be checked one by one and a preset can keep the generator alone.
 """
 
-import contextlib
 import hashlib
 import inspect
 import json
@@ -84,7 +83,7 @@ def save(gan, directory, extra=None, keep_discriminator=True):
             with gan.averaged_weights():
                 _save_generator_networks(gan, staging)
             if gan.inference_needs_discriminator:  # a classifier (sgan): the preset keeps it
-                with _averaged_discriminator(gan):
+                with gan.averaged_discriminator():
                     gan.discriminator.save_weights(os.path.join(staging, DISCRIMINATOR_FILE))
         if os.path.exists(directory):
             old = directory + ".old"
@@ -100,16 +99,10 @@ def save(gan, directory, extra=None, keep_discriminator=True):
     return directory
 
 
-def _averaged_discriminator(gan):
-    """A block in which the discriminator holds its averaged weights, for a model that keeps
-    an average of them (sgan's `classifier_ema`); otherwise nothing changes."""
-    return getattr(gan, "averaged_discriminator", contextlib.nullcontext)()
-
-
 def _save_discriminator(gan, folder):
     gan.discriminator.save_weights(os.path.join(folder, DISCRIMINATOR_FILE))
     if getattr(gan, "discriminator_average", None) is not None:
-        with _averaged_discriminator(gan):
+        with gan.averaged_discriminator():
             gan.discriminator.save_weights(os.path.join(folder, DISCRIMINATOR_AVERAGE_FILE))
 
 

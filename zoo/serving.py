@@ -9,6 +9,8 @@ Signatures (the model's `serving_endpoints`):
 Conditional models take `label` int64 [None] beside `z` or `seeds` (a label outside
 [0, num_classes) is an InvalidArgument error). Models whose samples are not images (the toys)
 name the output `samples`. A model with generator EMA on serves its averaged weights.
+The semi-supervised GAN also serves its classifier (its averaged weights when classifier_ema is
+on): `classify`: `images` float32 [None, 28, 28, 1] in [-1, 1] -> `labels` int64 [None].
 
 Inputs are checked in the graph, so a wrong request gets an InvalidArgument error that says
 what was expected, wherever it comes from (TF Serving feeds the graph without checking shapes
@@ -70,6 +72,8 @@ def export(gan, export_dir, name=None, version=None):
 
     archive = keras.export.ExportArchive()
     archive.track(gan.generator)
+    if gan.inference_needs_discriminator:  # a classifier's signature reads it
+        archive.track(gan.discriminator)
     endpoints = gan.serving_endpoints(serve)
     for endpoint, (function, signature) in endpoints.items():
         archive.add_endpoint(endpoint, checked_inputs(function, signature),
@@ -77,7 +81,8 @@ def export(gan, export_dir, name=None, version=None):
     # Written beside the target and renamed: TF Serving never sees half a version.
     staging = tempfile.mkdtemp(prefix=f".{version}-", dir=model_base)
     try:
-        with gan.averaged_weights():  # the saved variables hold the average (EMA on)
+        # The saved variables hold the averages (generator EMA on; sgan's classifier_ema).
+        with gan.averaged_weights(), gan.averaged_discriminator():
             archive.write_out(staging, verbose=False)
         write_warmup_requests(staging, name, endpoints)
         os.rename(staging, target)

@@ -165,6 +165,11 @@ class ZooModel(keras.Model):
             finally:
                 self._averaged_depth -= 1
 
+    def averaged_discriminator(self):
+        """A block in which the discriminator holds its averaged weights, for a model that
+        keeps an average of them (sgan's classifier); here nothing changes."""
+        return contextlib.nullcontext()
+
     @contextlib.contextmanager
     def raw_weights(self):
         """Within this block inference methods use the raw (trained) generator weights, EMA on

@@ -23,7 +23,6 @@ digit) beside the whole unlabelled training set (zoo.data.semi_supervised). `cla
 the classifier the method is for.
 """
 
-import contextlib
 import math
 
 import keras
@@ -124,7 +123,7 @@ class SemiSupervisedGAN(BaseGAN):
         """A block in which D holds its averaged weights (classifier_ema on; otherwise nothing
         changes): what classify() and a shipped preset read."""
         return (self.discriminator_average.exchanged(self.discriminator.trainable_variables)
-                if self.discriminator_average is not None else contextlib.nullcontext())
+                if self.discriminator_average is not None else super().averaged_discriminator())
 
     def _apply_discriminator(self, grads, per_example):
         super()._apply_discriminator(grads, per_example)
@@ -179,6 +178,15 @@ class SemiSupervisedGAN(BaseGAN):
             return np.concatenate([
                 np.argmax(self.discriminator(images[i:i + batch_size], training=False)[0], axis=-1)
                 for i in range(0, len(images), batch_size)])
+
+    def serving_endpoints(self, serve):
+        """The generator's signatures, and `classify`: `images` float32 in [-1, 1] -> `labels`
+        int64, what classify() returns (the export holds the averaged classifier)."""
+        def classify(images):
+            return {"labels": tf.argmax(self.discriminator(images, training=False)[0], axis=-1)}
+
+        images = tf.TensorSpec((None,) + self.image_shape, tf.float32, name="images")
+        return {**super().serving_endpoints(serve), "classify": (classify, [images])}
 
     def get_config(self):
         return {**super().get_config(), "image_shape": self.image_shape,
