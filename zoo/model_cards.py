@@ -52,8 +52,23 @@ def _translates(preset):
     return get_model_class(preset.model).data_needs == "pairs"
 
 
+def _classifies(preset):
+    from zoo.registry import get_model_class
+    return get_model_class(preset.model).inference_needs_discriminator
+
+
 def _scores_section(preset):
     """What the scores are, and their table beside the real data's."""
+    if _classifies(preset):
+        error = 100 * preset.metadata["scores"]["test_error"]
+        labels = preset.model_kwargs["labelled_examples"]
+        return f"""**Scores** of `classify` on the 10,000 {preset.dataset} test images
+(`python -m benchmarks.semi_supervised`); its samples are not its point (feature matching
+trains the generator for the classifier's sake).
+
+| figure | this model | published |
+|---|---|---|
+| test error, {labels} labels | {error:.2f}% | {preset.metadata['published']} |"""
     if _translates(preset):
         side = preset.model_kwargs["image_shape"][0]
         return f"""**Scores** on the {preset.dataset} test split at {side}x{side}, both ways, on the zoo's
