@@ -10,7 +10,7 @@ Conditional models take `label` int64 [None] beside `z` or `seeds` (a label outs
 [0, num_classes) is an InvalidArgument error). Models whose samples are not images (the toys)
 name the output `samples`. A model with generator EMA on serves its averaged weights.
 The semi-supervised GAN also serves its classifier (its averaged weights when classifier_ema is
-on): `classify`: `images` float32 [None, 28, 28, 1] in [-1, 1] -> `labels` int64 [None].
+on): `classify`: `images` float32 [None, H, W, C] in [-1, 1] -> `labels` int64 [None].
 
 Inputs are checked in the graph, so a wrong request gets an InvalidArgument error that says
 what was expected, wherever it comes from (TF Serving feeds the graph without checking shapes

@@ -210,10 +210,10 @@ register_preset(Preset(
     metadata=dict(
         paper="Salimans et al. 2016, arXiv:1606.03498; Odena 2016, arXiv:1606.01583",
         published="0.93% +- 0.07% (Improved-GAN, Table 1: feature matching, 10 seeds)",
-        trained_with="python train.py --preset=sgan_mnist --seed=0 (seed 0 of python -m "
-                     "benchmarks.semi_supervised, which adds a test-error callback)",
-        hardware="2 CPU cores (no GPU), shared at times with other runs: 100 epochs of 600 "
-                 "steps at batch 100, about 20 s an epoch on an idle machine",
+        trained_with="python train.py --preset=sgan_mnist --seed=0",
+        hardware="2 CPU cores (no GPU), shared at times with other runs, as seed 0 of python "
+                 "-m benchmarks.semi_supervised (the same run with a test-error callback): 100 "
+                 "epochs of 600 steps at batch 100, about 20 s an epoch on an idle machine",
         limits="One seed's classifier, and seeds differ: the five seeds of "
                "benchmarks/results/sgan_mnist_seeds.md give the spread to expect from "
                "retraining. 100 epochs where the paper trains 300. Feature matching trains "
