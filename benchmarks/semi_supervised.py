@@ -66,10 +66,10 @@ def table(results):
         lines.append(f"| {seed} | " + " | ".join(
             f"{100 * at[e]:.2f}%" if e in at else "-" for e in epochs) + " |")
     finals = np.array([r["error"] for r in results.values()])
-    spread = f" +- {100 * finals.std(ddof=1):.2f}%" if len(finals) > 1 else ""
+    spread = (f" +- {100 * finals.std(ddof=1):.2f}% (sample standard deviation)"
+              if len(finals) > 1 else "")
     lines += ["", f"Test error after the last epoch over {len(finals)} seed(s): "
-              f"{100 * finals.mean():.2f}%{spread} (sample standard deviation); "
-              f"published: {PUBLISHED}."]
+              f"{100 * finals.mean():.2f}%{spread}; published: {PUBLISHED}."]
     return "\n".join(lines)
 
 
