@@ -190,6 +190,28 @@ def test_a_damaged_newest_checkpoint_falls_back_to_the_one_before(tmp_path):
         training.train(**{**RING, "epochs": 4}, output_dir=str(run), resume=True)
 
 
+def test_a_kill_while_an_old_checkpoint_is_deleted_leaves_none_half_deleted(tmp_path):
+    """The deletion of the checkpoint past `keep` stops half done (its metadata gone, its
+    weights not yet), as a kill -9 inside it would: no checkpoint is listed without both."""
+    real_rmtree = shutil.rmtree
+
+    def killed_halfway(path, *args, **kwargs):
+        for root, _, files in os.walk(path):
+            if recovery.METADATA_FILE in files:
+                os.remove(os.path.join(root, recovery.METADATA_FILE))
+                raise KeyboardInterrupt  # the process dies here
+        real_rmtree(path, *args, **kwargs)
+
+    run = tmp_path / "run"
+    training.train(**{**RING, "epochs": 2}, output_dir=str(run))  # epochs 1 and 2 kept
+    with mock.patch.object(recovery.shutil, "rmtree", killed_halfway):
+        with pytest.raises(KeyboardInterrupt):
+            training.train(**{**RING, "epochs": 3}, output_dir=str(run), resume=True)
+    listed = recovery.checkpoints(run / "checkpoint")
+    assert [epoch for epoch, _ in listed] == [3, 2]
+    _assert_nothing_half_written(run)
+
+
 def test_a_disk_that_fills_up_gives_one_line_and_leaves_no_partial_checkpoint(tmp_path):
     run = tmp_path / "run"
 

@@ -5,7 +5,8 @@
   other, so a kill can leave a half-written weights file, or new weights beside the old
   epoch number (that epoch is then trained twice). Here each checkpoint is a folder
   `epoch_NNNN/` written under a temporary name, flushed to disk and renamed into place; the
-  newest `keep` folders stay. A resume loads the newest folder that loads, falling back to
+  newest `keep` folders stay (an older one is renamed away before it is deleted, so a kill
+  never leaves one half deleted under its name). A resume loads the newest folder that loads, falling back to
   the one before if the newest is damaged, and clears what a killed write left behind.
 - `DivergenceGuard`: stops the epoch as soon as a logged loss is NaN or infinite (or the
   weights are, at the epoch's end), so that the trainer can roll back to the last
@@ -166,7 +167,7 @@ class CrashSafeBackup(keras.callbacks.BackupAndRestore):
             for path in (weights, metadata, staging):
                 _fsync(path)
             if os.path.exists(final):  # the same epoch again (a run resumed past its end)
-                shutil.rmtree(final)
+                self._discard(final)
             os.rename(staging, final)
             _fsync(self.backup_dir)
         except BaseException as error:
@@ -175,7 +176,15 @@ class CrashSafeBackup(keras.callbacks.BackupAndRestore):
                 error.filename = final  # h5py names the file only inside its message
             raise
         for _, older in checkpoints(self.backup_dir)[self.keep:]:
-            shutil.rmtree(older, ignore_errors=True)
+            self._discard(older)
+
+    def _discard(self, folder):
+        """Delete a checkpoint so that a kill never leaves it half deleted under its epoch's
+        name: it is renamed into a staging folder first (one atomic step), then removed there
+        (what a kill leaves of it is cleared at the next start)."""
+        doomed = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.backup_dir)
+        os.rename(folder, os.path.join(doomed, os.path.basename(folder)))
+        shutil.rmtree(doomed, ignore_errors=True)
 
 
 class DivergenceGuard(keras.callbacks.Callback):
