@@ -6,8 +6,9 @@
   epoch number (that epoch is then trained twice). Here each checkpoint is a folder
   `epoch_NNNN/` written under a temporary name, flushed to disk and renamed into place; the
   newest `keep` folders stay (an older one is renamed away before it is deleted, so a kill
-  never leaves one half deleted under its name). A resume loads the newest folder that loads, falling back to
-  the one before if the newest is damaged, and clears what a killed write left behind.
+  never leaves one half deleted under its name). A resume loads the newest folder that
+  loads, falling back to the one before if the newest is damaged, and clears what a killed
+  write left behind.
 - `DivergenceGuard`: stops the epoch as soon as a logged loss is NaN or infinite (or the
   weights are, at the epoch's end), so that the trainer can roll back to the last
   checkpoint. It comes first among the callbacks and gives its verdict once: the epoch-end
