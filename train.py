@@ -75,6 +75,8 @@ flags.DEFINE_float("mismatch_weight", None, "cgan: weight of the (real image, wr
                    "(0: a plain cGAN)", lower_bound=0.0, upper_bound=1.0)
 flags.DEFINE_integer("labelled_examples", None, "sgan: how many training labels it may use",
                      lower_bound=1)
+flags.DEFINE_integer("labelled_seed", None, "sgan: the seed that draws its labelled examples "
+                     "(default: --seed)", lower_bound=0)
 flags.DEFINE_float("ema_decay", None, "keep a moving average of the generator's weights with this "
                    "decay (e.g. 0.999; 0: none): samples, evaluation, the saved model and the "
                    "export use it")
@@ -90,8 +92,9 @@ for _remedy in REMEDIES.values():
 OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d_lr", "d_steps",
              "loss", "image_size", "eval_every", "eval_samples", "max_rollbacks",
              "rollback_lr_factor", "optimizer", "time_budget", "log_every_steps", "d_normalization",
-             "base_filters", "generator_filters", "discriminator", "mismatch_weight", "labelled_examples", "feature_weight", "updates",
-             "ema_decay", *REMEDIES)
+             "base_filters", "generator_filters", "discriminator", "mismatch_weight",
+             "labelled_examples", "labelled_seed", "feature_weight", "updates", "ema_decay",
+             *REMEDIES)
 
 
 def main(argv):

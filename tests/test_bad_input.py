@@ -83,6 +83,7 @@ CLI = [
     (["--model=sgan", "--dataset=mnist", "--labelled_examples=5"],
      "labelled_examples must be an integer >= num_classes \\(10\\)"),
     (["--model=dcgan", "--dataset=mnist", "--labelled_examples=100"], "dcgan has no setting labelled_examples"),
+    (["--model=dcgan", "--dataset=mnist", "--labelled_seed=1"], "dcgan has no setting labelled_seed"),
     # Models with an encoder: a discriminator of pairs or of reconstructions.
     (["--model=bigan", "--dataset=mnist", "--pack=2"],
      "bigan takes no pack \\(its discriminator judges \\(image, code\\) pairs\\): drop it"),

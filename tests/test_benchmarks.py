@@ -68,7 +68,6 @@ def test_conditional_benchmark_measures_labels_codes_and_test_error():
 
 @pytest.mark.slow
 @needs_mnist
-@needs_mnist
 def test_semi_supervised_benchmark_measures_each_seed_resumes_and_tabulates(tmp_path):
     from benchmarks import semi_supervised
     from zoo.data import load

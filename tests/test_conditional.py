@@ -323,17 +323,23 @@ def test_sgan_classifies_from_a_few_labels(tmp_path):
     assert np.mean(gan.classify(images) == labels) >= 0.9
 
 
-def test_labelled_subset_takes_the_same_number_of_each_class():
-    from zoo.data import semi_supervised
+def _toy_labelled_spec(count=50, classes=5):
+    """A labelled toy dataset whose image i is the number i (its label: i mod classes)."""
     from zoo.registry import DatasetSpec
 
-    labels = np.arange(50) % 5
-    images = np.arange(50, dtype=np.float32).reshape(50, 1)
+    labels = np.arange(count) % classes
+    images = np.arange(count, dtype=np.float32).reshape(count, 1)
 
-    def loader(split, batch_size, shuffle, **_):
+    def loader(split, batch_size, shuffle=True, seed=None, repeat=False, **_):
         return tf.data.Dataset.from_tensor_slices((images, labels)).batch(batch_size)
 
-    spec = DatasetSpec("toy_labelled", loader, (1,), "toy", num_classes=5)
+    return DatasetSpec("toy_labelled", loader, (1,), "toy", num_classes=classes)
+
+
+def test_labelled_subset_takes_the_same_number_of_each_class():
+    from zoo.data import semi_supervised
+
+    spec = _toy_labelled_spec()
     chosen_images, chosen_labels = semi_supervised.labelled_subset(spec, 10, seed=1)
     assert sorted(chosen_labels) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
     np.testing.assert_array_equal(chosen_images[:, 0] % 5, chosen_labels)  # pairs kept together
@@ -341,6 +347,28 @@ def test_labelled_subset_takes_the_same_number_of_each_class():
         semi_supervised.labelled_subset(spec, 7)
     with pytest.raises(ZooError, match="fewer than the 20 asked for"):
         semi_supervised.labelled_subset(spec, 100)
+
+
+def _labelled_images(run_seed, labelled_seed):
+    """The labelled images sgan's training batches carry, for a run of seed `run_seed`."""
+    from zoo.data import DataSource, training_batches
+
+    batches = training_batches(_toy_labelled_spec(200), "labelled_subset", 10,
+                               DataSource(seed=run_seed), 10, labelled_seed)
+    return {int(x) for batch in batches.take(20) for x in batch["labelled_image"][:, 0]}
+
+
+def test_labelled_seed_fixes_the_labelled_images_across_run_seeds():
+    """By default each run seed draws its own labelled images; with labelled_seed every run
+    trains on the ones that seed draws (Improved-GAN's --seed_data)."""
+    assert _labelled_images(0, None) != _labelled_images(1, None)
+    assert _labelled_images(0, 7) == _labelled_images(1, 7) == _labelled_images(7, None)
+
+
+@pytest.mark.parametrize("value", [-1, True, "1", 1.5])
+def test_sgan_refuses_a_labelled_seed_that_is_not_a_seed(value):
+    with pytest.raises(ZooError, match=r"^labelled_seed must be an integer from 0 to"):
+        zoo.create("sgan", labelled_seed=value, **TINY_CONFIGS["sgan"])
 
 
 @pytest.mark.parametrize("name, options", [

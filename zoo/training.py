@@ -383,7 +383,7 @@ def _build(plan, strategy, source, mixed_precision, jit_compile):
                            f"{plan.dataset} holds {plan.data_shape}; pick a model made for this data")
         _check_data(gan, spec)
         train_data = training_batches(spec, gan.data_needs, settings.batch_size * gan.minibatches_per_step,
-                                      source, gan.labelled_examples,
+                                      source, gan.labelled_examples, gan.labelled_seed,
                                       repeat=settings.steps_per_epoch is not None)
         if gan.sample_inputs_count:
             gan.set_sample_inputs(*first_test_pairs(spec, gan.sample_inputs_count, source))

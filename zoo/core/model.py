@@ -52,8 +52,10 @@ class ZooModel(keras.Model):
     # The optimizers compile() attaches, as attribute names (zoo.training gives each its
     # learning rate: "g_optimizer" takes --g_lr, "d_optimizer" --d_lr).
     optimizer_names = ("g_optimizer",)
-    # Labelled training examples a semi-supervised model keeps (None: all labels, or none).
+    # Labelled training examples a semi-supervised model keeps (None: all labels, or none),
+    # and the seed that draws them (None: the run's seed).
     labelled_examples = None
+    labelled_seed = None
     # Test inputs each epoch's picture shows (a translation model's: it samples no noise).
     sample_inputs_count = 0
     # Whether an inference method reads the discriminator (a semi-supervised GAN's classifier):

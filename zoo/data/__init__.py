@@ -33,13 +33,16 @@ class DataSource:
         return dict(image_size=self.image_size, data_dir=self.data_dir, manual_dir=self.manual_dir)
 
 
-def training_batches(spec, data_needs, batch_size, source, labelled_examples=None, repeat=False):
+def training_batches(spec, data_needs, batch_size, source, labelled_examples=None,
+                     labelled_seed=None, repeat=False):
     """`spec`'s training split in batches of `batch_size`, as a model with `data_needs` takes
-    them ("labelled_subset": beside each, a batch of `labelled_examples` kept labels)."""
+    them ("labelled_subset": beside each, a batch of `labelled_examples` kept labels, drawn with
+    `labelled_seed`, by default the source's seed)."""
     batches = spec.loader(split="train", batch_size=batch_size, seed=source.seed, repeat=repeat,
                           **source.options())
     if data_needs == "labelled_subset":
-        kept = semi_supervised.labelled_subset(spec, labelled_examples, seed=source.seed or 0,
+        seed = (source.seed or 0) if labelled_seed is None else labelled_seed
+        kept = semi_supervised.labelled_subset(spec, labelled_examples, seed=seed,
                                                **source.options())
         batches = semi_supervised.with_labelled_batches(batches, *kept, batch_size, seed=source.seed)
     # Across workers, each keeps its share of every global batch (DATA): sharding by files

@@ -19,7 +19,8 @@ with batch norm, then a weight-normalised sigmoid layer (its scale trains), mapp
 zoo's [-1, 1] (its 2 sigmoid - 1 is tanh(x / 2)). The paper weighs each of the two
 unsupervised terms by 1/2 against the labelled cross-entropy; `supervised_weight=2` is the
 same balance (a common factor, which Adam's steps do not see). Training data: `labelled_examples` labelled images (100, ten per
-digit) beside the whole unlabelled training set (zoo.data.semi_supervised). `classify(x)` is
+digit; `labelled_seed` picks which, by default the run's seed) beside the whole unlabelled
+training set (zoo.data.semi_supervised). `classify(x)` is
 the classifier the method is for.
 """
 
@@ -31,6 +32,7 @@ import tensorflow as tf
 from keras import layers
 
 from zoo import replicas
+from zoo.checks import check_seed
 from zoo.core.adversarial import BaseGAN
 from zoo.core.averaging import GeneratorAverage, check_ema_decay
 from zoo.remedies import ALL_REMEDIES
@@ -70,7 +72,8 @@ INIT_EXAMPLES = 500  # the training images D's weight normalization is initializ
 
 @register_model("sgan")
 class SemiSupervisedGAN(BaseGAN):
-    """Args: image_shape, latent_dim, num_classes, labelled_examples (N), the networks'
+    """Args: image_shape, latent_dim, num_classes, labelled_examples (N), labelled_seed (the
+    seed that draws them; None: the run's seed, so that seeds differ in their labels too), the networks'
     g_hidden / d_hidden and noise levels, supervised_weight (of the labelled cross-entropy),
     classifier_ema: the decay of a moving average of D's weights, which `classify` (and a
     shipped preset) reads (the paper tests with such an average, decay 0.9999; 0: off)."""
@@ -81,7 +84,7 @@ class SemiSupervisedGAN(BaseGAN):
     remedies_refused_because = "its discriminator is the paper's classifier of single images"
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=100, num_classes=10,
-                 labelled_examples=100, g_hidden=(500, 500), d_hidden=(1000, 500, 250, 250, 250),
+                 labelled_examples=100, labelled_seed=None, g_hidden=(500, 500), d_hidden=(1000, 500, 250, 250, 250),
                  input_noise=0.6, hidden_noise=0.5, supervised_weight=2.0, classifier_ema=0.0,
                  **kwargs):
         if isinstance(labelled_examples, bool) or not isinstance(labelled_examples, (int, np.integer)) \
@@ -90,6 +93,7 @@ class SemiSupervisedGAN(BaseGAN):
                            f"got {labelled_examples!r}")
         self.image_shape = tuple(image_shape)
         self.num_classes, self.labelled_examples = int(num_classes), int(labelled_examples)
+        self.labelled_seed = check_seed("labelled_seed", labelled_seed)
         self.g_hidden, self.d_hidden = tuple(g_hidden), tuple(d_hidden)
         self.input_noise, self.hidden_noise = float(input_noise), float(hidden_noise)
         self.supervised_weight = float(supervised_weight)
@@ -191,6 +195,7 @@ class SemiSupervisedGAN(BaseGAN):
     def get_config(self):
         return {**super().get_config(), "image_shape": self.image_shape,
                 "num_classes": self.num_classes, "labelled_examples": self.labelled_examples,
+                "labelled_seed": self.labelled_seed,
                 "g_hidden": self.g_hidden, "d_hidden": self.d_hidden,
                 "input_noise": self.input_noise, "hidden_noise": self.hidden_noise,
                 "supervised_weight": self.supervised_weight, "classifier_ema": self.classifier_ema}
