@@ -10,7 +10,8 @@ go to a temporary folder that is renamed into place, so a crash never leaves hal
 Keras' own format works too: every registered model class is registered with Keras
 (package "zoo"), so `gan.save("x.keras")` then `keras.saving.load_model("x.keras")` or
 `zoo.load("x.keras")` gives the model back, every network and its average included, training
-on with its own train_step. The folder is what the zoo writes itself (a run's model, presets):
+on with its own train_step (load_model compiles it again with the saved optimizers and their
+state; zoo.load leaves it uncompiled, for inference). The folder is what the zoo writes itself (a run's model, presets):
 its files can be checked one by one and a preset can keep the generator alone.
 """
 

@@ -139,6 +139,17 @@ class ZooModel(keras.Model):
     def from_config(cls, config):
         return cls(**config)
 
+    def get_compile_config(self):
+        """The attached optimizers, so that keras.saving.load_model gives back a compiled
+        model (their states travel with the weights). None before compile()."""
+        if not self.compiled:
+            return None
+        return {name: keras.optimizers.serialize(getattr(self, name)) for name in self.optimizer_names}
+
+    def compile_from_config(self, config):
+        self.compile(**{name: keras.optimizers.deserialize(optimizer)
+                        for name, optimizer in config.items()})
+
     def compile(self, g_optimizer=None, **kwargs):
         """Attach the generator's optimizer (Adam(2e-4, beta_1=0.5) by default)."""
         super().compile(optimizer=None, **kwargs)
