@@ -32,8 +32,8 @@ flags.DEFINE_float("d_lr", None, "discriminator learning rate", lower_bound=0.0)
 flags.DEFINE_integer("d_steps", None, "discriminator updates per generator update (k)", lower_bound=1)
 flags.DEFINE_string("loss", None, "adversarial loss: non_saturating, minimax, wasserstein, hinge "
                     "or least_squares (default: the model's)")
-flags.DEFINE_enum("optimizer", None, ["adam", "rmsprop"], "optimizer of both networks "
-                  "(default: the preset's, else adam)")
+flags.DEFINE_enum("optimizer", None, ["adam", "rmsprop", "sgd"], "optimizer of both networks "
+                  "(sgd: with momentum 0.9; default: the preset's, else adam)")
 flags.DEFINE_enum("d_normalization", None, ["batch", "layer", "none"], "normalization of the DCGAN "
                   "discriminator's hidden layers (none with --spectral_norm, as in SN-GAN)")
 flags.DEFINE_enum("updates", None, ["alternating", "simultaneous"], "alternating: D's update, "

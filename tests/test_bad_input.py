@@ -71,7 +71,7 @@ CLI = [
     (["--model=wgan", "--dataset=ring8", "--unrolled_steps=2"], "unrolls Adam updates"),
     (["--model=ebgan", "--dataset=ring8", "--loss=hinge"], "its own energy loss"),
     (["--model=gan", "--dataset=ring8", "--d_normalization=layer"], "gan has no setting d_normalization"),
-    (["--model=dcgan", "--dataset=mnist", "--optimizer=sgd"], "flag --optimizer=sgd"),
+    (["--model=dcgan", "--dataset=mnist", "--optimizer=adagrad"], "flag --optimizer=adagrad"),
     (["--model=dcgan", "--dataset=mnist", "--time_budget=0"], "time_budget must be a positive"),
     # Conditional and semi-supervised models: labels missing or out of reach.
     (["--model=cgan", "--dataset=celeb_a"], "cgan learns from labels and celeb_a has none"),

@@ -82,11 +82,14 @@ class _FixedUniforms:
         return tf.constant(self.arrays.pop(0))
 
 
-def test_the_rbm_update_is_the_contrastive_divergence_statistics():
+@pytest.mark.parametrize("weight_decay", [0.0, 0.3])
+def test_the_rbm_update_is_the_contrastive_divergence_statistics(weight_decay):
     """One CD-1 step with SGD(lr): each parameter moves by lr * (E_data - E_reconstruction),
-    computed here with numpy from the same uniform draws."""
+    less lr * weight_decay * W for the weights, computed here with numpy from the same
+    uniform draws."""
     rng = np.random.default_rng(0)
-    rbm = zoo.create("rbm", image_shape=(2, 3, 1), hidden_units=4, cd_steps=1)
+    rbm = zoo.create("rbm", image_shape=(2, 3, 1), hidden_units=4, cd_steps=1,
+                     weight_decay=weight_decay)
     rbm.rbm.kernel.assign(rng.normal(0, 0.5, (6, 4)).astype("float32"))
     rbm.rbm.visible_bias.assign(rng.normal(0, 0.5, 6).astype("float32"))
     rbm.rbm.hidden_bias.assign(rng.normal(0, 0.5, 4).astype("float32"))
@@ -108,7 +111,8 @@ def test_the_rbm_update_is_the_contrastive_divergence_statistics():
     negative_visible = sigmoid(hidden @ W.T + b)  # probabilities, not samples
     negative_hidden = sigmoid(negative_visible @ W + c)
     expected = {
-        "kernel": W + learning_rate * (v.T @ positive_hidden - negative_visible.T @ negative_hidden) / 5,
+        "kernel": W + learning_rate * ((v.T @ positive_hidden - negative_visible.T @ negative_hidden) / 5
+                                       - weight_decay * W),
         "visible_bias": b + learning_rate * (v - negative_visible).mean(0),
         "hidden_bias": c + learning_rate * (positive_hidden - negative_hidden).mean(0),
     }
@@ -131,6 +135,26 @@ def test_pcd_chains_persist_across_steps_and_cd_starts_at_the_data():
     cd.compile()
     cd.train_step(images)
     assert cd._chains.numpy().shape[0] == 0  # CD keeps no chains
+
+
+def test_pcd_keeps_as_many_chains_as_asked_started_from_the_base_rates():
+    """chains=N: N persistent chains whatever the batch, started from the pixels' base rates,
+    which initialize_from_data sets as the visible biases' log-odds."""
+    images = _blobs(40, side=8)
+    pcd = zoo.create("rbm", image_shape=(8, 8, 1), hidden_units=8, persistent=True, chains=300,
+                     noise_seed=0)
+    pcd.initialize_from_data(tf.data.Dataset.from_tensor_slices(images).batch(10))
+    rates = np.clip((images.reshape(40, 64) > 0).mean(0), 0.01, 0.99)
+    np.testing.assert_allclose(pcd.rbm.visible_bias.numpy(), np.log(rates / (1 - rates)), rtol=1e-5)
+    pcd.compile()
+    pcd.train_step(tf.constant(images[:8]))
+    assert pcd._chains.numpy().shape == (300, 64)
+    pcd.train_step(tf.constant(images[8:12]))  # a batch of another size: the same chains
+    assert pcd._chains.numpy().shape == (300, 64)
+    with pytest.raises(ZooError, match="set persistent=True with it"):
+        zoo.create("rbm", image_shape=(8, 8, 1), hidden_units=8, chains=300)
+    with pytest.raises(ZooError, match="weight_decay must be a number >= 0"):
+        zoo.create("rbm", image_shape=(8, 8, 1), hidden_units=8, weight_decay=-1.0)
 
 
 @needs_mnist

@@ -3,7 +3,9 @@
 import keras
 import tensorflow as tf
 
-OPTIMIZERS = ("adam", "rmsprop")
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+# SGD's momentum: the final momentum of Hinton's guide to training RBMs (2010, section 9).
+SGD_MOMENTUM = 0.9
 # None: constant; "linear": down to 0 over the run; "linear_second_half": constant, then down
 # to 0 over the second half (CycleGAN's).
 LR_DECAYS = (None, "linear", "linear_second_half")
@@ -30,7 +32,7 @@ class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def make_optimizer(lr, settings, total_steps, loss_scaling):
-    """The optimizer of one network: Adam or RMSprop at `lr`, decayed over `total_steps` as
+    """The optimizer of one network: Adam, RMSprop or SGD with momentum at `lr`, decayed over `total_steps` as
     settings.lr_decay says, wrapped for loss scaling under float16."""
     if settings.lr_decay == "linear":
         lr = keras.optimizers.schedules.PolynomialDecay(lr, max(total_steps, 1), end_learning_rate=0.0)
@@ -38,6 +40,8 @@ def make_optimizer(lr, settings, total_steps, loss_scaling):
         lr = HoldThenLinearDecay(lr, total_steps // 2, total_steps)
     if settings.optimizer == "rmsprop":  # WGAN's; rho is keras' (and TensorFlow 1's) 0.9
         optimizer = keras.optimizers.RMSprop(lr)
+    elif settings.optimizer == "sgd":
+        optimizer = keras.optimizers.SGD(lr, momentum=SGD_MOMENTUM)
     else:
         optimizer = keras.optimizers.Adam(lr, beta_1=settings.beta_1, beta_2=settings.beta_2)
     return keras.optimizers.LossScaleOptimizer(optimizer) if loss_scaling else optimizer
