@@ -10,6 +10,7 @@ samples, reverse KL to uniform) and prints mean ± std over the trials, beside t
 PacGAN paper published.
 """
 
+import json
 import os
 import tempfile
 import time
@@ -36,33 +37,57 @@ PUBLISHED_STEPS = 400_000
 SAMPLES = 2500  # the protocol's count, also drawn in the pictures
 
 
-def run_trials(model, dataset, trials, epochs=None, jit_compile=True, samples=None):
+def run_trials(model, dataset, trials, epochs=None, jit_compile=True, samples=None, recorded=(),
+               on_trial=None):
     """Figures of `trials` seeded runs of the preset `<model>_<dataset>`; with a `samples`
     list, the first trial's 2,500 samples (noise seed 0) are appended to it.
 
+    A trial in `recorded` (figures an earlier run wrote) whose seed and settings match is kept
+    rather than trained again; `on_trial(results)` is called after each new trial, so a long
+    run can write what it has measured so far.
+
     XLA (`jit_compile`) fuses the MLPs' element-wise work into their matrix products, which
     about doubles the steps per second (benchmarks/results/mixtures_step_profile.md)."""
-    from zoo import training
-
-    settings = training.resolve(preset=f"{model}_{dataset}", epochs=epochs)[3]
+    settings = _trial_settings(model, dataset, epochs, jit_compile)
+    kept = {r["seed"]: r for r in recorded if r.get("seed") is not None
+            and all(r.get(k) == v for k, v in settings.items())}
     results = []
     for seed in range(trials):
-        start, cpu_start = time.perf_counter(), time.process_time()
-        with tempfile.TemporaryDirectory() as run:
-            trained, summary = training.train(preset=f"{model}_{dataset}", seed=seed, epochs=epochs,
-                                           verbose=0, output_dir=os.path.join(run, "run"),
-                                           jit_compile=jit_compile)
-            if samples is not None and seed == 0:
-                samples.append(trained.generate(SAMPLES, seed=0))
-        figures = dict(summary["metrics"], seconds=time.perf_counter() - start,
-                       cpu_seconds=time.process_time() - cpu_start,
-                       generator_steps=settings.epochs * settings.steps_per_epoch,
-                       batch_size=settings.batch_size)
+        if seed in kept and not (samples is not None and seed == 0):
+            results.append(kept[seed])
+            continue
+        figures = dict(_train_trial(model, dataset, seed, epochs, jit_compile, samples),
+                       seed=seed, **settings)
         print(f"{model} {dataset} seed {seed}: {figures['modes']} modes, "
               f"{100 * figures['high_quality']:.1f}% high quality, reverse KL "
               f"{figures['reverse_kl']:.3f}, {figures['seconds']:.0f} s", flush=True)
         results.append(figures)
+        if on_trial:
+            on_trial(results)
     return results
+
+
+def _trial_settings(model, dataset, epochs, jit_compile):
+    """What makes two trials of one seed comparable: their length, batch and compilation."""
+    from zoo import training
+
+    settings = training.resolve(preset=f"{model}_{dataset}", epochs=epochs)[3]
+    return dict(generator_steps=settings.epochs * settings.steps_per_epoch,
+                batch_size=settings.batch_size, jit_compile=bool(jit_compile))
+
+
+def _train_trial(model, dataset, seed, epochs, jit_compile, samples):
+    from zoo import training
+
+    start, cpu_start = time.perf_counter(), time.process_time()
+    with tempfile.TemporaryDirectory() as run:
+        trained, summary = training.train(preset=f"{model}_{dataset}", seed=seed, epochs=epochs,
+                                          verbose=0, output_dir=os.path.join(run, "run"),
+                                          jit_compile=jit_compile)
+        if samples is not None and seed == 0:
+            samples.append(trained.generate(SAMPLES, seed=0))
+    return dict(summary["metrics"], seconds=time.perf_counter() - start,
+                cpu_seconds=time.process_time() - cpu_start)
 
 
 def _mean_std(values, scale=1.0, digits=2):
@@ -114,20 +139,33 @@ def main(argv):
     if FLAGS.pictures:
         from zoo.run_folder import check_writable_dir
         check_writable_dir("--pictures", FLAGS.pictures)
-    measured = {}
+    measured = _recorded(FLAGS.out) if FLAGS.resume else {}
     for dataset in FLAGS.datasets:
         samples = {}
         for model in FLAGS.models:
             kept = [] if FLAGS.pictures else None
-            measured[(model, dataset)] = run_trials(model, dataset, FLAGS.trials, FLAGS.epochs,
-                                                    FLAGS.jit_compile, kept)
+
+            def write(results, key=(model, dataset)):
+                # Written after each trial: a long run stopped part-way keeps what it measured.
+                measured[key] = results
+                emit(table(measured, FLAGS.trials), FLAGS.out,
+                     {f"{m} {d}": figures for (m, d), figures in measured.items()})
+
+            write(run_trials(model, dataset, FLAGS.trials, FLAGS.epochs, FLAGS.jit_compile, kept,
+                             recorded=measured.get((model, dataset), ()), on_trial=write))
             if kept:
                 samples[model] = kept[0]
-            # Written after each configuration: a long run stopped part-way keeps what it measured.
-            emit(table(measured, FLAGS.trials), FLAGS.out,
-                 {f"{model} {dataset}": results for (model, dataset), results in measured.items()})
         if FLAGS.pictures:
             print("wrote", picture(dataset, samples, FLAGS.pictures))
+
+
+def _recorded(out):
+    """The trials an earlier run wrote beside `out` (none if it wrote nothing yet)."""
+    path = os.path.splitext(out)[0] + ".json"
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return {tuple(key.rsplit(" ", 1)): figures for key, figures in json.load(f).items()}
 
 
 def define_flags():
@@ -140,6 +178,11 @@ def define_flags():
     flags.DEFINE_string("pictures", None, "also draw each mixture's samples (the first trial "
                         "of each model beside the real data) into this folder")
     flags.DEFINE_string("out", None, "also write the table to this file")
+    flags.DEFINE_boolean("resume", False, "keep the trials already written beside --out (same "
+                         "seed, steps, batch and XLA setting) and run only the missing ones")
+    flags.register_multi_flags_validator(
+        ["resume", "out"], lambda given: not given["resume"] or given["out"],
+        message="--resume reads the trials written beside --out: give --out too")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The benchmarks' code paths, on runs short enough for the suite (their figures come from
 the full runs in benchmarks/results/)."""
 
+import json
 import os
 import re
 import subprocess
@@ -25,6 +26,40 @@ def test_mixtures_benchmark_trains_measures_and_tabulates_beside_the_paper():
     assert "±" not in text.splitlines()[2]  # one trial: a value, no spread
     assert "| GAN (PacGAN paper) | ring8 | 6.3 / 8 | 98.2 | 0.45 |" in text
     assert "grid25" not in text  # only the mixtures that were run
+
+
+def test_mixtures_resume_keeps_matching_trials_and_trains_the_rest():
+    first = mixtures.run_trials("gan", "ring8", trials=1, epochs=1)
+    marked = dict(first[0], high_quality=0.5)  # a recorded figure no training would give
+    written = []
+    results = mixtures.run_trials("gan", "ring8", trials=2, epochs=1, recorded=[marked],
+                                  on_trial=lambda so_far: written.append(len(so_far)))
+    assert results[0] is marked and [r["seed"] for r in results] == [0, 1]
+    assert written == [2]  # called after the one trial it trained
+    # Another length is another configuration: the recorded trial is trained again.
+    longer = mixtures.run_trials("gan", "ring8", trials=1, epochs=2, recorded=[marked])
+    assert longer[0]["generator_steps"] == 2 * marked["generator_steps"]
+    assert longer[0]["high_quality"] != 0.5
+
+
+def test_mixtures_cli_resume_runs_only_missing_trials_and_keeps_other_rows(tmp_path):
+    out = tmp_path / "mix.md"
+    recorded = {"gan grid25": [{"seed": 0, "modes": 3, "high_quality": 0.5, "reverse_kl": 1.0,
+                                "seconds": 1, "cpu_seconds": 1, "generator_steps": 7,
+                                "batch_size": 100, "jit_compile": True}]}
+    (tmp_path / "mix.json").write_text(json.dumps(recorded))
+    done = subprocess.run([sys.executable, "-m", "benchmarks.mixtures", "--models=gan",
+                           "--datasets=ring8", "--trials=1", "--epochs=1", f"--out={out}",
+                           "--resume"], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    written = json.loads((tmp_path / "mix.json").read_text())
+    assert written["gan grid25"] == recorded["gan grid25"]  # not asked for, not lost
+    assert [r["seed"] for r in written["gan ring8"]] == [0]
+    assert "| gan (ours) | grid25 | 3.0 / 25 | 50.0 |" in out.read_text()
+    refused = subprocess.run([sys.executable, "-m", "benchmarks.mixtures", "--resume"],
+                             cwd=REPO, capture_output=True, text=True)
+    assert refused.returncode == 2 and "give --out too" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def test_mixtures_picture_draws_the_real_data_beside_each_model(tmp_path):
