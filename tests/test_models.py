@@ -152,3 +152,18 @@ def test_a_seeded_model_starts_the_same_whatever_was_imported_before():
     assert isinstance(sums[0], dict), sums[0]
     assert set(sums[0]) == set(TINY_CONFIGS)
     assert sums[0] == sums[1]
+
+
+def test_first_examples_reads_only_the_batches_it_needs_and_cuts_to_the_count():
+    from zoo.core.model import first_examples
+
+    read = []
+
+    def batches():
+        for start in range(0, 40, 10):
+            read.append(start)
+            yield {"image": tf.range(start, start + 10)}
+
+    taken = first_examples(batches(), 15, lambda batch: batch["image"])
+    assert taken.numpy().tolist() == list(range(15)) and read == [0, 10]
+    assert first_examples(batches(), 100, lambda batch: batch["image"]).shape == (40,)

@@ -28,6 +28,18 @@ def with_averaged_generator(method):
     return averaged
 
 
+def first_examples(batches, count, examples):
+    """The first `count` examples of `batches` as one tensor (fewer if the batches run out);
+    `examples(batch)` picks a batch's examples. What a data-dependent initialization reads."""
+    taken, seen = [], 0
+    for batch in batches:
+        taken.append(examples(batch))
+        seen += int(taken[-1].shape[0])
+        if seen >= count:
+            break
+    return tf.concat(taken, axis=0)[:count]
+
+
 class ZooModel(keras.Model):
     """A model of the zoo: `compile(...)`, then `fit(dataset)`.
 

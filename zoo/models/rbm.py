@@ -28,7 +28,7 @@ import tensorflow as tf
 from zoo import memory
 from zoo.core import GenerativeModel
 from zoo.core.generative import sampling_seed
-from zoo.core.model import with_averaged_generator
+from zoo.core.model import first_examples, with_averaged_generator
 from zoo.checks import check_positive_int, check_switch, check_weight
 from zoo.errors import ZooError
 from zoo.registry import Preset, register_model, register_preset
@@ -115,7 +115,8 @@ class RBM(GenerativeModel):
         pixels' base rates. More chains than examples measure the model's side of the gradient
         with less noise (Tieleman 2008 kept 100; the guide, one per example).
       weight_decay: L2 penalty on W, that fraction of the weights added to their gradient
-        (Hinton's guide, section 10, takes 1e-5 to 1e-2): smaller weights, fewer deep spurious modes, better mixing.
+        (Hinton's guide, section 10, takes 1e-5 to 1e-2): smaller weights, fewer deep
+        spurious modes, better mixing.
       gibbs_steps: Gibbs steps of `generate` (and of the export) from random images.
     """
 
@@ -204,13 +205,9 @@ class RBM(GenerativeModel):
         """The visible biases start at the log-odds of each pixel's on-rate in the first
         training batches (Hinton's guide, section 8), clipped to [0.01, 0.99]: the model starts
         as the pixels' independent base rates, from which `chains` start too."""
-        images, count = [], 0
-        for batch in batches:
-            images.append(self.binarise(self.real_batch(batch)))
-            count += int(images[-1].shape[0])
-            if count >= BASE_RATE_EXAMPLES:
-                break
-        rates = tf.clip_by_value(tf.reduce_mean(tf.concat(images, 0), 0), 0.01, 0.99)
+        images = first_examples(batches, BASE_RATE_EXAMPLES,
+                                lambda batch: self.binarise(self.real_batch(batch)))
+        rates = tf.clip_by_value(tf.reduce_mean(images, 0), 0.01, 0.99)
         self.rbm.visible_bias.assign(tf.math.log(rates / (1.0 - rates)))
 
     def _chain_start(self, visible):

@@ -35,6 +35,7 @@ from zoo import replicas
 from zoo.checks import check_seed
 from zoo.core.adversarial import BaseGAN
 from zoo.core.averaging import GeneratorAverage, check_ema_decay
+from zoo.core.model import first_examples
 from zoo.remedies import ALL_REMEDIES
 from zoo.errors import ZooError
 from zoo.layers import WeightNormDense, batch_norm, initialize_chain
@@ -113,13 +114,8 @@ class SemiSupervisedGAN(BaseGAN):
     def initialize_from_data(self, batches):
         """The paper's data-dependent initialization of D, from 500 unlabelled training images
         (its first batches)."""
-        images, count = [], 0
-        for batch in batches:
-            images.append(batch["image"])
-            count += int(batch["image"].shape[0])
-            if count >= INIT_EXAMPLES:
-                break
-        initialize_chain(self.discriminator, tf.concat(images, axis=0)[:INIT_EXAMPLES])
+        images = first_examples(batches, INIT_EXAMPLES, lambda batch: batch["image"])
+        initialize_chain(self.discriminator, images)
         if self.discriminator_average is not None:  # the average starts from the initialized D
             self.discriminator_average.restart(self.discriminator.trainable_variables)
 
