@@ -11,9 +11,11 @@ PacGAN paper published.
 """
 
 import json
+import multiprocessing
 import os
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -38,33 +40,54 @@ SAMPLES = 2500  # the protocol's count, also drawn in the pictures
 
 
 def run_trials(model, dataset, trials, epochs=None, jit_compile=True, samples=None, recorded=(),
-               on_trial=None):
-    """Figures of `trials` seeded runs of the preset `<model>_<dataset>`; with a `samples`
-    list, the first trial's 2,500 samples (noise seed 0) are appended to it.
+               on_trial=None, workers=1):
+    """Figures of `trials` seeded runs of the preset `<model>_<dataset>`, in seed order; with a
+    `samples` list, the first trial's 2,500 samples (noise seed 0) are appended to it.
 
     A trial in `recorded` (figures an earlier run wrote) whose seed and settings match is kept
     rather than trained again; `on_trial(results)` is called after each new trial, so a long
     run can write what it has measured so far.
 
     XLA (`jit_compile`) fuses the MLPs' element-wise work into their matrix products, which
-    about doubles the steps per second (benchmarks/results/mixtures_step_profile.md)."""
+    about doubles the steps per second (benchmarks/results/mixtures_step_profile.md).
+    `workers` > 1 trains that many trials at once, each in a process of its own on one thread:
+    these small products keep one core busier than they keep two."""
     settings = _trial_settings(model, dataset, epochs, jit_compile)
     kept = {r["seed"]: r for r in recorded if r.get("seed") is not None
             and all(r.get(k) == v for k, v in settings.items())}
-    results = []
-    for seed in range(trials):
-        if seed in kept and not (samples is not None and seed == 0):
-            results.append(kept[seed])
-            continue
-        figures = dict(_train_trial(model, dataset, seed, epochs, jit_compile, samples),
-                       seed=seed, **settings)
+    draw_seed_0 = samples is not None
+    results = {seed: kept[seed] for seed in range(trials)
+               if seed in kept and not (draw_seed_0 and seed == 0)}
+    jobs = [(model, dataset, seed, epochs, jit_compile, draw_seed_0 and seed == 0)
+            for seed in range(trials) if seed not in results]
+    for seed, figures, drawn in _trained(jobs, workers):
+        if drawn is not None:
+            samples.append(drawn)
+        results[seed] = figures = dict(figures, seed=seed, **settings)
         print(f"{model} {dataset} seed {seed}: {figures['modes']} modes, "
               f"{100 * figures['high_quality']:.1f}% high quality, reverse KL "
               f"{figures['reverse_kl']:.3f}, {figures['seconds']:.0f} s", flush=True)
-        results.append(figures)
         if on_trial:
-            on_trial(results)
-    return results
+            on_trial([results[s] for s in sorted(results)])
+    return [results[s] for s in sorted(results)]
+
+
+def _trained(jobs, workers):
+    """(seed, figures, samples or None) of each job, as the trials finish."""
+    if workers == 1:
+        yield from (_train_trial(*job) for job in jobs)
+        return
+    context = multiprocessing.get_context("spawn")  # a fresh TensorFlow in each worker
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
+        for done in as_completed([pool.submit(_train_trial, *job) for job in jobs]):
+            yield done.result()
+
+
+def _one_thread():
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
 
 
 def _trial_settings(model, dataset, epochs, jit_compile):
@@ -76,7 +99,7 @@ def _trial_settings(model, dataset, epochs, jit_compile):
                 batch_size=settings.batch_size, jit_compile=bool(jit_compile))
 
 
-def _train_trial(model, dataset, seed, epochs, jit_compile, samples):
+def _train_trial(model, dataset, seed, epochs, jit_compile, draw):
     from zoo import training
 
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -84,10 +107,10 @@ def _train_trial(model, dataset, seed, epochs, jit_compile, samples):
         trained, summary = training.train(preset=f"{model}_{dataset}", seed=seed, epochs=epochs,
                                           verbose=0, output_dir=os.path.join(run, "run"),
                                           jit_compile=jit_compile)
-        if samples is not None and seed == 0:
-            samples.append(trained.generate(SAMPLES, seed=0))
-    return dict(summary["metrics"], seconds=time.perf_counter() - start,
-                cpu_seconds=time.process_time() - cpu_start)
+        drawn = trained.generate(SAMPLES, seed=0) if draw else None
+    figures = dict(summary["metrics"], seconds=time.perf_counter() - start,
+                   cpu_seconds=time.process_time() - cpu_start)
+    return seed, figures, drawn
 
 
 def _mean_std(values, scale=1.0, digits=2):
@@ -152,7 +175,8 @@ def main(argv):
                      {f"{m} {d}": figures for (m, d), figures in measured.items()})
 
             write(run_trials(model, dataset, FLAGS.trials, FLAGS.epochs, FLAGS.jit_compile, kept,
-                             recorded=measured.get((model, dataset), ()), on_trial=write))
+                             recorded=measured.get((model, dataset), ()), on_trial=write,
+                             workers=FLAGS.workers))
             if kept:
                 samples[model] = kept[0]
         if FLAGS.pictures:
@@ -175,6 +199,9 @@ def define_flags():
     flags.DEFINE_integer("trials", 10, "trials (seeds 0..trials-1) per model and mixture", lower_bound=1)
     flags.DEFINE_integer("epochs", None, "override the presets' epochs (for a quick look)")
     flags.DEFINE_boolean("jit_compile", True, "compile the train step with XLA")
+    flags.DEFINE_integer("workers", 1, "trials trained at once, each in a process of its own on "
+                         "one thread (2 on 2 cores: more trials an hour than one on both)",
+                         lower_bound=1)
     flags.DEFINE_string("pictures", None, "also draw each mixture's samples (the first trial "
                         "of each model beside the real data) into this folder")
     flags.DEFINE_string("out", None, "also write the table to this file")

@@ -42,6 +42,17 @@ def test_mixtures_resume_keeps_matching_trials_and_trains_the_rest():
     assert longer[0]["high_quality"] != 0.5
 
 
+def test_mixtures_trials_in_worker_processes_measure_what_one_process_measures():
+    alone = mixtures.run_trials("gan", "ring8", trials=2, epochs=1)
+    kept = []
+    together = mixtures.run_trials("gan", "ring8", trials=2, epochs=1, samples=kept, workers=2)
+    assert [r["seed"] for r in together] == [0, 1]
+    for one, other in zip(alone, together):
+        assert [one[k] for k in ("modes", "high_quality")] == [other[k] for k in ("modes", "high_quality")]
+        assert other["reverse_kl"] == pytest.approx(one["reverse_kl"], rel=1e-6, nan_ok=True)
+    assert kept[0].shape == (mixtures.SAMPLES, 2)  # drawn in the worker, handed back
+
+
 def test_mixtures_cli_resume_runs_only_missing_trials_and_keeps_other_rows(tmp_path):
     out = tmp_path / "mix.md"
     recorded = {"gan grid25": [{"seed": 0, "modes": 3, "high_quality": 0.5, "reverse_kl": 1.0,
