@@ -63,7 +63,7 @@ def run_trials(model, dataset, trials, epochs=None, jit_compile=True, samples=No
     for seed, figures, drawn in _trained(jobs, workers):
         if drawn is not None:
             samples.append(drawn)
-        results[seed] = figures = dict(figures, seed=seed, **settings)
+        results[seed] = figures = dict(figures, seed=seed, workers=workers, **settings)
         print(f"{model} {dataset} seed {seed}: {figures['modes']} modes, "
               f"{100 * figures['high_quality']:.1f}% high quality, reverse KL "
               f"{figures['reverse_kl']:.3f}, {figures['seconds']:.0f} s", flush=True)
@@ -125,6 +125,12 @@ def _mean_std(values, scale=1.0, digits=2):
     return text if defined.size == values.size else f"{text} ({defined.size} of {values.size} trials)"
 
 
+def _beside_others(results):
+    """How many trials ran at once, where more than one did: each took that much longer."""
+    at_once = sorted({r.get("workers", 1) for r in results})
+    return "" if at_once == [1] else f" ({' or '.join(map(str, at_once))} at once)"
+
+
 def table(measured, trials):
     rows = ["| model | mixture | modes | high-quality samples (%) | reverse KL | trials | "
             "generator steps x batch | minutes per trial | CPU minutes per trial |",
@@ -135,7 +141,7 @@ def table(measured, trials):
             f" / {MAX_MODES[dataset]} | {_mean_std([r['high_quality'] for r in results], 100, 1)}"
             f" | {_mean_std([r['reverse_kl'] for r in results], digits=3)} | {len(results)} | "
             f"{results[0]['generator_steps']} x {results[0]['batch_size']} | "
-            f"{np.mean([r['seconds'] for r in results]) / 60:.1f} | "
+            f"{np.mean([r['seconds'] for r in results]) / 60:.1f}{_beside_others(results)} | "
             f"{np.mean([r.get('cpu_seconds', np.nan) for r in results]) / 60:.1f} |")
     for (model, dataset), (modes, quality, kl) in PUBLISHED.items():
         if dataset in {d for _, d in measured}:

@@ -51,6 +51,8 @@ def test_mixtures_trials_in_worker_processes_measure_what_one_process_measures()
         assert [one[k] for k in ("modes", "high_quality")] == [other[k] for k in ("modes", "high_quality")]
         assert other["reverse_kl"] == pytest.approx(one["reverse_kl"], rel=1e-6, nan_ok=True)
     assert kept[0].shape == (mixtures.SAMPLES, 2)  # drawn in the worker, handed back
+    row = mixtures.table({("gan", "ring8"): together}, trials=2).splitlines()[2]
+    assert "(2 at once) |" in row
 
 
 def test_mixtures_cli_resume_runs_only_missing_trials_and_keeps_other_rows(tmp_path):
