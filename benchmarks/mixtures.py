@@ -60,10 +60,11 @@ def run_trials(model, dataset, trials, epochs=None, jit_compile=True, samples=No
                if seed in kept and not (draw_seed_0 and seed == 0)}
     jobs = [(model, dataset, seed, epochs, jit_compile, draw_seed_0 and seed == 0)
             for seed in range(trials) if seed not in results]
-    for seed, figures, drawn in _trained(jobs, workers):
+    at_once = min(workers, len(jobs))  # a trial left to train alone has both threads to itself
+    for seed, figures, drawn in _trained(jobs, at_once):
         if drawn is not None:
             samples.append(drawn)
-        results[seed] = figures = dict(figures, seed=seed, workers=workers, **settings)
+        results[seed] = figures = dict(figures, seed=seed, workers=at_once, **settings)
         print(f"{model} {dataset} seed {seed}: {figures['modes']} modes, "
               f"{100 * figures['high_quality']:.1f}% high quality, reverse KL "
               f"{figures['reverse_kl']:.3f}, {figures['seconds']:.0f} s", flush=True)
@@ -172,7 +173,7 @@ def main(argv):
     for dataset in FLAGS.datasets:
         samples = {}
         for model in FLAGS.models:
-            kept = [] if FLAGS.pictures else None
+            first_samples = [] if FLAGS.pictures else None
 
             def write(results, key=(model, dataset)):
                 # Written after each trial: a long run stopped part-way keeps what it measured.
@@ -180,11 +181,12 @@ def main(argv):
                 emit(table(measured, FLAGS.trials), FLAGS.out,
                      {f"{m} {d}": figures for (m, d), figures in measured.items()})
 
-            write(run_trials(model, dataset, FLAGS.trials, FLAGS.epochs, FLAGS.jit_compile, kept,
+            write(run_trials(model, dataset, FLAGS.trials, FLAGS.epochs, FLAGS.jit_compile,
+                             first_samples,
                              recorded=measured.get((model, dataset), ()), on_trial=write,
                              workers=FLAGS.workers))
-            if kept:
-                samples[model] = kept[0]
+            if first_samples:
+                samples[model] = first_samples[0]
         if FLAGS.pictures:
             print("wrote", picture(dataset, samples, FLAGS.pictures))
 

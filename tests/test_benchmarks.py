@@ -53,6 +53,9 @@ def test_mixtures_trials_in_worker_processes_measure_what_one_process_measures()
     assert kept[0].shape == (mixtures.SAMPLES, 2)  # drawn in the worker, handed back
     row = mixtures.table({("gan", "ring8"): together}, trials=2).splitlines()[2]
     assert "(2 at once) |" in row
+    # One trial left to train runs alone, in this process, and is recorded so.
+    rest = mixtures.run_trials("gan", "ring8", trials=2, epochs=1, recorded=together[:1], workers=2)
+    assert [r["workers"] for r in rest] == [2, 1]
 
 
 def test_mixtures_cli_resume_runs_only_missing_trials_and_keeps_other_rows(tmp_path):
