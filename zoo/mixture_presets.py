@@ -7,7 +7,7 @@ from zoo.registry import Preset, register_preset
 # with three maxout layers of 200 units x 5 pieces, minibatches of 100 (of 100 packs under
 # PacGAN, as in its code: 100 x k points). PacGAN's code trains 400,000 steps; these presets
 # take 10,000 generator updates on the ring and 20,000 on the grid, what 2 CPU cores afford
-# for ten trials of each configuration.
+# for the survey's trials (a family's `train` may set its own `epochs`).
 MIXTURE_NETWORKS = dict(image_shape=(2,), latent_dim=2, g_hidden=(400,) * 4, d_hidden=(200,) * 3,
                         maxout_pieces=5, g_batch_norm=True)
 MIXTURE_EPOCHS = {"ring8": 40, "grid25": 80}
