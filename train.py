@@ -34,6 +34,11 @@ flags.DEFINE_string("loss", None, "adversarial loss: non_saturating, minimax, wa
                     "or least_squares (default: the model's)")
 flags.DEFINE_enum("optimizer", None, ["adam", "rmsprop", "sgd"], "optimizer of both networks "
                   "(sgd: with momentum 0.9; default: the preset's, else adam)")
+flags.DEFINE_enum("lr_decay", None, ["linear", "linear_second_half"], "decay both learning rates "
+                  "to 0: linearly over the run, or held for its first half and then linearly "
+                  "(default: the preset's, else constant)")
+flags.DEFINE_float("beta_1", None, "Adam's first-moment decay (default: the preset's, else 0.5)")
+flags.DEFINE_float("beta_2", None, "Adam's second-moment decay (default: the preset's, else 0.999)")
 flags.DEFINE_enum("d_normalization", None, ["batch", "layer", "none"], "normalization of the DCGAN "
                   "discriminator's hidden layers (none with --spectral_norm, as in SN-GAN)")
 flags.DEFINE_enum("updates", None, ["alternating", "simultaneous"], "alternating: D's update, "
@@ -91,7 +96,8 @@ for _remedy in REMEDIES.values():
 
 OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d_lr", "d_steps",
              "loss", "image_size", "eval_every", "eval_samples", "max_rollbacks",
-             "rollback_lr_factor", "optimizer", "time_budget", "log_every_steps", "d_normalization",
+             "rollback_lr_factor", "optimizer", "lr_decay", "beta_1", "beta_2", "time_budget",
+             "log_every_steps", "d_normalization",
              "base_filters", "generator_filters", "discriminator", "mismatch_weight",
              "labelled_examples", "labelled_seed", "feature_weight", "updates", "ema_decay",
              *REMEDIES)

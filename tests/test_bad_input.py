@@ -73,6 +73,10 @@ CLI = [
     (["--model=gan", "--dataset=ring8", "--d_normalization=layer"], "gan has no setting d_normalization"),
     (["--model=dcgan", "--dataset=mnist", "--optimizer=adagrad"], "flag --optimizer=adagrad"),
     (["--model=dcgan", "--dataset=mnist", "--time_budget=0"], "time_budget must be a positive"),
+    (["--model=gan", "--dataset=ring8", "--lr_decay=cosine"], "flag --lr_decay=cosine"),
+    (["--model=gan", "--dataset=ring8", "--beta_1=1.5"], "beta_1 must be in \\[0, 1\\), got 1.5"),
+    (["--preset=wgan_mnist", "--beta_1=0.9", "--beta_2=0.9"],
+     "beta_1 and beta_2 are Adam's and this run trains with rmsprop: drop them or pass --optimizer=adam"),
     # Conditional and semi-supervised models: labels missing or out of reach.
     (["--model=cgan", "--dataset=celeb_a"], "cgan learns from labels and celeb_a has none"),
     (["--model=sgan", "--dataset=celeb_a"], "sgan learns from labels and celeb_a has none"),

@@ -10,6 +10,7 @@ import pytest
 
 import zoo
 from conftest import REPO, needs_mnist
+from zoo.optimizers import LR_DECAYS, OPTIMIZERS
 
 
 def train(*args, cwd=None):
@@ -55,6 +56,25 @@ def test_gan_1d_reports_its_statistics(tmp_path):
     metrics = json.loads((tmp_path / "toy" / "metrics.json").read_text())
     assert set(metrics) == {"mean", "std", "ks"} and np.isfinite(metrics["std"])
     assert (tmp_path / "toy" / "samples" / "epoch_0001.png").is_file()
+
+
+def test_the_optimizer_flags_reach_the_run(tmp_path):
+    run = tmp_path / "run"
+    result = train("--model=gan", "--dataset=ring8", "--epochs=1", "--steps_per_epoch=2",
+                   "--eval_samples=0", "--lr_decay=linear", "--beta_1=0.8", "--beta_2=0.99",
+                   f"--output_dir={run}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    settings = json.loads((run / "run.json").read_text())["train"]
+    assert (settings["lr_decay"], settings["beta_1"], settings["beta_2"]) == ("linear", 0.8, 0.99)
+
+
+def test_train_py_offers_every_optimizer_and_decay():
+    flags = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.argv = ['train.py']; import train; "
+         "print(train.FLAGS['optimizer'].parser.enum_values, train.FLAGS['lr_decay'].parser.enum_values)"],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert flags.returncode == 0, flags.stderr[-2000:]
+    assert flags.stdout.strip() == f"{list(OPTIMIZERS)} {[d for d in LR_DECAYS if d]}"
 
 
 def test_offline_dataset_without_files_says_which_files(tmp_path):

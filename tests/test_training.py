@@ -65,6 +65,19 @@ def test_learning_rates_must_be_finite_and_positive(rate):
         training.resolve(**{k: v for k, v in TOY.items() if k in ("model", "dataset")}, g_lr=rate)
 
 
+def test_a_linear_decay_ends_at_zero_and_adams_decays_reach_both_optimizers(tmp_path):
+    gan, _ = training.train(model="gan", dataset="ring8", epochs=2, steps_per_epoch=2,
+                            eval_samples=0, g_lr=1e-3, d_lr=4e-4, lr_decay="linear", beta_1=0.8,
+                            beta_2=0.99, seed=0, verbose=0, output_dir=str(tmp_path / "run"))
+    for optimizer in (gan.g_optimizer, gan.d_optimizer):
+        assert float(optimizer.learning_rate) == 0.0  # after the run's last step
+        assert (optimizer.beta_1, optimizer.beta_2) == (0.8, 0.99)
+
+
+def test_adams_decays_are_refused_for_another_optimizer():
+    with pytest.raises(zoo.ZooError, match="beta_1 is Adam's and this run trains with sgd"):
+        training.resolve(model="gan", dataset="ring8", optimizer="sgd", beta_1=0.9)
+
 @pytest.mark.parametrize("eval_samples, measured", [(0, None), (300, 300)])
 def test_eval_samples_sets_how_many_samples_the_run_measures(eval_samples, measured, tmp_path):
     from zoo.metrics import quality

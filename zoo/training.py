@@ -143,7 +143,18 @@ def resolve(model=None, dataset=None, preset=None, **overrides):
     settings = dict(chosen.train) if chosen else {}
     for key, value in overrides.items():
         (settings if key in TRAIN_DEFAULTS else model_kwargs)[key] = value
+    _check_adam_only(overrides, settings.get("optimizer", TRAIN_DEFAULTS["optimizer"]))
     return model, dataset, model_kwargs, TrainSettings(**settings), (chosen.name if chosen else None)
+
+
+def _check_adam_only(overrides, optimizer):
+    """Refuses Adam's moment decays given for a run that trains with another optimizer, which
+    would not read them."""
+    given = [key for key in ("beta_1", "beta_2") if key in overrides]
+    if given and optimizer != "adam":
+        raise ZooError(f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} Adam's and this "
+                       f"run trains with {optimizer}: drop {'it' if len(given) == 1 else 'them'} or "
+                       "pass --optimizer=adam")
 
 
 @dataclasses.dataclass
