@@ -78,6 +78,7 @@ def test_adams_decays_are_refused_for_another_optimizer():
     with pytest.raises(zoo.ZooError, match="beta_1 is Adam's and this run trains with sgd"):
         training.resolve(model="gan", dataset="ring8", optimizer="sgd", beta_1=0.9)
 
+
 @pytest.mark.parametrize("eval_samples, measured", [(0, None), (300, 300)])
 def test_eval_samples_sets_how_many_samples_the_run_measures(eval_samples, measured, tmp_path):
     from zoo.metrics import quality
