@@ -15,7 +15,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import flags  # noqa: E402
 
-from zoo.remedies import REMEDIES  # noqa: E402  (numpy only: --help stays instant)
+from zoo import choices  # noqa: E402  (neither imports TensorFlow: --help stays instant)
+from zoo.remedies import REMEDIES  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "registered model name (see zoo.list_models())")
@@ -32,23 +33,24 @@ flags.DEFINE_float("d_lr", None, "discriminator learning rate", lower_bound=0.0)
 flags.DEFINE_integer("d_steps", None, "discriminator updates per generator update (k)", lower_bound=1)
 flags.DEFINE_string("loss", None, "adversarial loss: non_saturating, minimax, wasserstein, hinge "
                     "or least_squares (default: the model's)")
-flags.DEFINE_enum("optimizer", None, ["adam", "rmsprop", "sgd"], "optimizer of both networks "
+flags.DEFINE_enum("optimizer", None, list(choices.OPTIMIZERS), "optimizer of both networks "
                   "(sgd: with momentum 0.9; default: the preset's, else adam)")
-flags.DEFINE_enum("lr_decay", None, ["linear", "linear_second_half"], "decay both learning rates "
-                  "to 0: linearly over the run, or held for its first half and then linearly "
-                  "(default: the preset's, else constant)")
+flags.DEFINE_enum("lr_decay", None, [d for d in choices.LR_DECAYS if d], "decay both learning "
+                  "rates to 0: linearly over the run, or held for its first half and then "
+                  "linearly (default: the preset's, else constant)")
 flags.DEFINE_float("beta_1", None, "Adam's first-moment decay (default: the preset's, else 0.5)")
 flags.DEFINE_float("beta_2", None, "Adam's second-moment decay (default: the preset's, else 0.999)")
-flags.DEFINE_enum("d_normalization", None, ["batch", "layer", "none"], "normalization of the DCGAN "
-                  "discriminator's hidden layers (none with --spectral_norm, as in SN-GAN)")
-flags.DEFINE_enum("updates", None, ["alternating", "simultaneous"], "alternating: D's update, "
+flags.DEFINE_enum("d_normalization", None, list(choices.D_NORMALIZATIONS), "normalization of "
+                  "the DCGAN discriminator's hidden layers (none with --spectral_norm, as in "
+                  "SN-GAN)")
+flags.DEFINE_enum("updates", None, list(choices.UPDATES), "alternating: D's update, "
                   "then G's loss under the updated D (default); simultaneous: both losses from one "
                   "D pass over the fakes (the TF tutorial's step)")
 flags.DEFINE_float("time_budget", None, "stop training after this many seconds", lower_bound=0.0)
 flags.DEFINE_integer("log_every_steps", None, "write each step's losses to TensorBoard every this "
                      "many steps (logs/steps; default: off)", lower_bound=1)
 flags.DEFINE_integer("image_size", None, "resize images to this side", lower_bound=4)
-flags.DEFINE_enum("distribute", "none", ["none", "mirrored", "multiworker"],
+flags.DEFINE_enum("distribute", "none", list(choices.STRATEGIES),
                   "tf.distribute strategy (multiworker reads TF_CONFIG)")
 flags.DEFINE_integer("eval_every", None, "also measure samples every N epochs and log the figures "
                      "(default 0: only after training)", lower_bound=0)
@@ -60,7 +62,7 @@ flags.DEFINE_integer("max_rollbacks", None, "times a run that diverges (a NaN or
 flags.DEFINE_float("rollback_lr_factor", None, "multiply the learning rates by this at each "
                    "rollback (default 0.5)", lower_bound=0.0, upper_bound=1.0)
 flags.DEFINE_boolean("jit_compile", False, "compile the train step with XLA")
-flags.DEFINE_enum("mixed_precision", "float32", ["float32", "bfloat16", "float16"],
+flags.DEFINE_enum("mixed_precision", "float32", list(choices.PRECISIONS),
                   "compute dtype (float16 adds loss scaling)")
 flags.DEFINE_integer("seed", None, "random seed for reproducible runs", lower_bound=0)
 flags.DEFINE_string("output_dir", "runs/latest", "run directory: checkpoints, logs, samples, model")
@@ -74,8 +76,8 @@ flags.DEFINE_integer("base_filters", None, "width of the DCGAN networks (filters
                      "conv layer)", lower_bound=1)
 flags.DEFINE_integer("generator_filters", None, "cyclegan, unit: width of the translators "
                      "(filters of their first conv layer; the papers' 64)", lower_bound=1)
-flags.DEFINE_enum("discriminator", None, ["joint", "projection"], "cgan: one score for real and "
-                  "matching, or separate realness and match outputs")
+flags.DEFINE_enum("discriminator", None, list(choices.CGAN_DISCRIMINATORS), "cgan: one score "
+                  "for real and matching, or separate realness and match outputs")
 flags.DEFINE_float("mismatch_weight", None, "cgan: weight of the (real image, wrong label) pairs "
                    "(0: a plain cGAN)", lower_bound=0.0, upper_bound=1.0)
 flags.DEFINE_integer("labelled_examples", None, "sgan: how many training labels it may use",

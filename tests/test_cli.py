@@ -10,7 +10,14 @@ import pytest
 
 import zoo
 from conftest import REPO, needs_mnist
-from zoo.optimizers import LR_DECAYS, OPTIMIZERS
+from zoo import choices
+
+
+# train.py's enum flags and the zoo's choices they offer.
+ENUM_FLAGS = {"optimizer": choices.OPTIMIZERS, "lr_decay": choices.LR_DECAYS,
+              "d_normalization": choices.D_NORMALIZATIONS, "updates": choices.UPDATES,
+              "distribute": choices.STRATEGIES, "mixed_precision": choices.PRECISIONS,
+              "discriminator": choices.CGAN_DISCRIMINATORS}
 
 
 def train(*args, cwd=None):
@@ -68,13 +75,16 @@ def test_the_optimizer_flags_reach_the_run(tmp_path):
     assert (settings["lr_decay"], settings["beta_1"], settings["beta_2"]) == ("linear", 0.8, 0.99)
 
 
-def test_train_py_offers_every_optimizer_and_decay():
-    flags = subprocess.run(
-        [sys.executable, "-c", "import sys; sys.argv = ['train.py']; import train; "
-         "print(train.FLAGS['optimizer'].parser.enum_values, train.FLAGS['lr_decay'].parser.enum_values)"],
-        cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert flags.returncode == 0, flags.stderr[-2000:]
-    assert flags.stdout.strip() == f"{list(OPTIMIZERS)} {[d for d in LR_DECAYS if d]}"
+def test_train_py_offers_every_choice_without_importing_tensorflow():
+    script = ("import json, sys; sys.argv = ['train.py']; import train; "
+              "print(json.dumps([{name: train.FLAGS[name].parser.enum_values for name in %r}, "
+              "'tensorflow' in sys.modules]))" % list(ENUM_FLAGS))
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    offered, imported_tensorflow = json.loads(result.stdout)
+    assert offered == {name: [c for c in values if c] for name, values in ENUM_FLAGS.items()}
+    assert not imported_tensorflow
 
 
 def test_offline_dataset_without_files_says_which_files(tmp_path):

@@ -16,15 +16,15 @@ from keras import layers
 
 from zoo import memory
 from zoo.checks import check_choice, check_positive_int
+from zoo.choices import D_NORMALIZATIONS
 from zoo.errors import ZooError
 from zoo.layers import (dcgan_init, Maxout, MinibatchStdDev, batch_norm, down_block, normalized,
                         up_block)
 
-# Normalization of the DCGAN discriminator's hidden layers. Batch norm (the DCGAN paper's)
-# couples the examples of a batch, which breaks per-example input gradients: the WGAN-GP
-# critic uses layer norm instead (Gulrajani et al. 2017), and spectrally normalized
-# discriminators none (Miyato et al. 2018).
-D_NORMALIZATIONS = ("batch", "layer", "none")
+# Normalization of the DCGAN discriminator's hidden layers (zoo.choices.D_NORMALIZATIONS).
+# Batch norm (the DCGAN paper's) couples the examples of a batch, which breaks per-example
+# input gradients: the WGAN-GP critic uses layer norm instead (Gulrajani et al. 2017), and
+# spectrally normalized discriminators none (Miyato et al. 2018).
 JOINT_HIDDEN_UNITS = 256  # the hidden layer joining an image and what goes with it
 
 

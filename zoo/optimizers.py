@@ -3,12 +3,8 @@
 import keras
 import tensorflow as tf
 
-OPTIMIZERS = ("adam", "rmsprop", "sgd")
 # SGD's momentum: the final momentum of Hinton's guide to training RBMs (2010, section 9).
 SGD_MOMENTUM = 0.9
-# None: constant; "linear": down to 0 over the run; "linear_second_half": constant, then down
-# to 0 over the second half (CycleGAN's).
-LR_DECAYS = (None, "linear", "linear_second_half")
 
 
 @keras.saving.register_keras_serializable(package="zoo")

@@ -24,16 +24,13 @@ import keras
 from zoo import losses
 from zoo.core import unrolling
 from zoo.checks import check_positive_int
+from zoo.choices import UPDATES
 from zoo.core.discriminator_pass import DiscriminatorPass
 from zoo.core.generative import GenerativeModel
 from zoo.core.model import ZooModel
 from zoo.remedies import ALL_REMEDIES, REMEDIES, checked_remedies
 from zoo.errors import ZooError
 from zoo.layers import ClipWeights
-
-
-# How D's and G's updates follow each other within a step (see BaseGAN's `updates`).
-UPDATES = ("alternating", "simultaneous")
 
 
 def batch_size_of(batch):

@@ -24,14 +24,13 @@ from keras import layers
 
 from zoo import losses
 from zoo.checks import check_choice
+from zoo.choices import CGAN_DISCRIMINATORS
 from zoo.core.conditional import ConditionalGAN
 from zoo.errors import ZooError
 from zoo.layers import dcgan_init
 from zoo.networks import (dcgan_discriminator, dense_head, label_input,
                           matching_discriminator)
 from zoo.registry import Preset, register_model, register_preset
-
-DESIGNS = ("joint", "projection")
 
 
 def projection_discriminator(features, num_classes, spectral_norm=False):
@@ -50,7 +49,7 @@ class CGAN(ConditionalGAN):
     mismatch_weight (w above; 0 gives the plain cGAN without mismatched pairs)."""
 
     def __init__(self, discriminator="joint", mismatch_weight=0.5, **kwargs):
-        check_choice("discriminator", discriminator, DESIGNS)
+        check_choice("discriminator", discriminator, CGAN_DISCRIMINATORS)
         if not 0.0 <= mismatch_weight <= 1.0:
             raise ZooError(f"mismatch_weight must lie in [0, 1], got {mismatch_weight!r}")
         self.design = discriminator
