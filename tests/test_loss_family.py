@@ -162,7 +162,7 @@ def test_unrolling_changes_the_generators_gradient():
     (dict(name="dcgan", gradient_penalty=-1.0), "gradient_penalty must be a number >= 0"),
     (dict(name="dcgan", clip_value=0), "clip_value must be a positive number"),
     (dict(name="dcgan", spectral_norm="yes"), "spectral_norm must be True or False"),
-    (dict(name="dcgan", d_normalization="instance"), "normalization must be one of"),
+    (dict(name="dcgan", d_normalization="instance"), "d_normalization must be one of"),
     (dict(name="dcgan", g_hidden=(8,)), "g_hidden: a setting of the networks for points"),
     (dict(name="wgan", base_filters=8, d_normalization="none"),
      "base_filters, d_normalization: settings of the networks for images"),

@@ -6,7 +6,8 @@ with ReLU layers and batch norm, D with maxout layers. Images get the DCGAN netw
 holds only its objective and its presets, and every remedy reaches every variant.
 """
 
-from zoo.checks import check_positive_int
+from zoo.checks import check_choice, check_positive_int
+from zoo.choices import D_NORMALIZATIONS
 from zoo.core.adversarial import BaseGAN
 from zoo.errors import ZooError
 from zoo.networks import (dcgan_discriminator, dcgan_generator, dcgan_geometry,
@@ -54,7 +55,8 @@ class StandardGAN(BaseGAN):
                            f"{'it' if one else 'them'}")
         self.base_filters = (check_positive_int("base_filters", base_filters) if self.for_points
                              else checked_dcgan_width(latent_dim, self.image_shape, base_filters))
-        self.d_normalization = d_normalization or self.default_d_normalization
+        self.d_normalization = check_choice(
+            "d_normalization", d_normalization or self.default_d_normalization, D_NORMALIZATIONS)
         self.g_hidden = tuple(g_hidden)
         self.d_hidden = tuple(d_hidden)
         self.maxout_pieces = maxout_pieces
