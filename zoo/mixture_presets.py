@@ -28,6 +28,7 @@ def register_mixture_presets(model, model_kwargs, train, paper, suffix="", metad
 # One option each, for the mode-collapse benchmark (preset suffix -> model options).
 MIXTURE_REMEDIES = {
     "": {},
+    "_pack2": dict(pack=2),  # PacGAN2
     "_pack4": dict(pack=4),  # PacGAN4, the paper's best on the grid
     "_mbstd": dict(minibatch_stddev=True),
     "_unrolled5": dict(unrolled_steps=5),  # Metz et al. used 5 to 10 steps on their mixture
