@@ -42,7 +42,8 @@ SAMPLES = 2500  # the protocol's count, also drawn in the pictures
 def run_trials(model, dataset, trials, epochs=None, jit_compile=True, samples=None, recorded=(),
                on_trial=None, workers=1):
     """Figures of `trials` seeded runs of the preset `<model>_<dataset>`, in seed order; with a
-    `samples` list, the first trial's 2,500 samples (noise seed 0) are appended to it.
+    `samples` list, the 2,500 samples (noise seed 0) of seed 0's trial are appended to it when
+    this call trains that trial.
 
     A trial in `recorded` (figures an earlier run wrote) whose seed and settings match is kept
     rather than trained again; `on_trial(results)` is called after each new trial, so a long
@@ -55,14 +56,12 @@ def run_trials(model, dataset, trials, epochs=None, jit_compile=True, samples=No
     settings = _trial_settings(model, dataset, epochs, jit_compile)
     kept = {r["seed"]: r for r in recorded if r.get("seed") is not None
             and all(r.get(k) == v for k, v in settings.items())}
-    draw_seed_0 = samples is not None
-    results = {seed: kept[seed] for seed in range(trials)
-               if seed in kept and not (draw_seed_0 and seed == 0)}
-    jobs = [(model, dataset, seed, epochs, jit_compile, draw_seed_0 and seed == 0)
-            for seed in range(trials) if seed not in results]
-    at_once = min(workers, len(jobs))  # a trial left to train alone has both threads to itself
+    results = {seed: kept[seed] for seed in range(trials) if seed in kept}
+    jobs = [(model, dataset, seed, epochs, jit_compile) for seed in range(trials) if seed not in results]
+    # A trial left to train alone has both threads to itself (and none left: nothing to start).
+    at_once = max(1, min(workers, len(jobs)))
     for seed, figures, drawn in _trained(jobs, at_once):
-        if drawn is not None:
+        if drawn is not None and samples is not None:
             samples.append(drawn)
         results[seed] = figures = dict(figures, seed=seed, workers=at_once, **settings)
         print(f"{model} {dataset} seed {seed}: {figures['modes']} modes, "
@@ -100,7 +99,7 @@ def _trial_settings(model, dataset, epochs, jit_compile):
                 batch_size=settings.batch_size, jit_compile=bool(jit_compile))
 
 
-def _train_trial(model, dataset, seed, epochs, jit_compile, draw):
+def _train_trial(model, dataset, seed, epochs, jit_compile):
     from zoo import training
 
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -108,7 +107,7 @@ def _train_trial(model, dataset, seed, epochs, jit_compile, draw):
         trained, summary = training.train(preset=f"{model}_{dataset}", seed=seed, epochs=epochs,
                                           verbose=0, output_dir=os.path.join(run, "run"),
                                           jit_compile=jit_compile)
-        drawn = trained.generate(SAMPLES, seed=0) if draw else None
+        drawn = trained.generate(SAMPLES, seed=0) if seed == 0 else None  # for the pictures
     figures = dict(summary["metrics"], seconds=time.perf_counter() - start,
                    cpu_seconds=time.process_time() - cpu_start)
     return seed, figures, drawn
@@ -170,25 +169,29 @@ def main(argv):
         from zoo.run_folder import check_writable_dir
         check_writable_dir("--pictures", FLAGS.pictures)
     measured = _recorded(FLAGS.out) if FLAGS.resume else {}
+    drawn = _recorded_samples(FLAGS.out) if FLAGS.resume else {}
     for dataset in FLAGS.datasets:
-        samples = {}
         for model in FLAGS.models:
-            first_samples = [] if FLAGS.pictures else None
+            key, new_samples = f"{model} {dataset}", []
+            recorded = measured.get((model, dataset), ())
+            if FLAGS.pictures and key not in drawn:  # seed 0 is trained again, to be drawn
+                recorded = [r for r in recorded if r.get("seed") != 0]
 
-            def write(results, key=(model, dataset)):
+            def write(results, key=key, new_samples=new_samples):
                 # Written after each trial: a long run stopped part-way keeps what it measured.
-                measured[key] = results
+                measured[tuple(key.rsplit(" ", 1))] = results
                 emit(table(measured, FLAGS.trials), FLAGS.out,
                      {f"{m} {d}": figures for (m, d), figures in measured.items()})
+                if new_samples:
+                    drawn[key] = new_samples[0]
+                    _write_samples(FLAGS.out, drawn)
 
             write(run_trials(model, dataset, FLAGS.trials, FLAGS.epochs, FLAGS.jit_compile,
-                             first_samples,
-                             recorded=measured.get((model, dataset), ()), on_trial=write,
+                             new_samples, recorded=recorded, on_trial=write,
                              workers=FLAGS.workers))
-            if first_samples:
-                samples[model] = first_samples[0]
         if FLAGS.pictures:
-            print("wrote", picture(dataset, samples, FLAGS.pictures))
+            print("wrote", picture(dataset, {m: drawn[f"{m} {dataset}"] for m in FLAGS.models},
+                                   FLAGS.pictures))
 
 
 def _recorded(out):
@@ -198,6 +201,28 @@ def _recorded(out):
         return {}
     with open(path) as f:
         return {tuple(key.rsplit(" ", 1)): figures for key, figures in json.load(f).items()}
+
+
+def _samples_path(out):
+    return os.path.splitext(out)[0] + "_samples.npz"
+
+
+def _recorded_samples(out):
+    """Seed 0's samples per "model mixture", as an earlier run wrote them beside `out`."""
+    if not os.path.exists(_samples_path(out)):
+        return {}
+    with np.load(_samples_path(out)) as stored:
+        return {key: stored[key] for key in stored.files}
+
+
+def _write_samples(out, drawn):
+    """Seed 0's samples beside `out` (with the trials' figures), so that a resumed run can draw
+    its pictures without training seed 0 again."""
+    if out:
+        partial = _samples_path(out) + ".partial"
+        with open(partial, "wb") as f:
+            np.savez(f, **drawn)
+        os.replace(partial, _samples_path(out))
 
 
 def define_flags():
@@ -210,9 +235,11 @@ def define_flags():
     flags.DEFINE_integer("workers", 1, "trials trained at once, each in a process of its own on "
                          "one thread (2 on 2 cores: more trials an hour than one on both)",
                          lower_bound=1)
-    flags.DEFINE_string("pictures", None, "also draw each mixture's samples (the first trial "
-                        "of each model beside the real data) into this folder")
-    flags.DEFINE_string("out", None, "also write the table to this file")
+    flags.DEFINE_string("pictures", None, "also draw each mixture's samples (seed 0 of each "
+                        "model beside the real data) into this folder; with --resume, from the "
+                        "samples written beside --out where they are")
+    flags.DEFINE_string("out", None, "also write the table to this file, and beside it the "
+                        "trials' figures (.json) and seed 0's samples (_samples.npz)")
     flags.DEFINE_boolean("resume", False, "keep the trials already written beside --out (same "
                          "seed, steps, batch and XLA setting) and run only the missing ones")
     flags.register_multi_flags_validator(

@@ -89,6 +89,27 @@ def test_mixtures_picture_draws_the_real_data_beside_each_model(tmp_path):
     assert width > 2.5 * height  # three panels side by side
 
 
+def test_mixtures_resumed_run_draws_its_pictures_without_training_seed_0_again(tmp_path):
+    out, pictures = tmp_path / "mix.md", tmp_path / "pictures"
+
+    def run(*more):
+        done = subprocess.run([sys.executable, "-m", "benchmarks.mixtures", "--models=gan",
+                               "--datasets=ring8", "--trials=1", "--epochs=1", f"--out={out}",
+                               f"--pictures={pictures}", *more],
+                              cwd=REPO, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    assert "gan ring8 seed 0:" in run()
+    drawn = mixtures._recorded_samples(str(out))["gan ring8"]
+    assert drawn.shape == (mixtures.SAMPLES, 2)
+    (pictures / "mixtures_ring8.png").unlink()
+    again = run("--resume")
+    assert "seed 0:" not in again  # the recorded trial and its samples were kept
+    assert (pictures / "mixtures_ring8.png").stat().st_size > 1000
+    assert (mixtures._recorded_samples(str(out))["gan ring8"] == drawn).all()
+
+
 @pytest.mark.slow
 @needs_mnist
 def test_loss_family_benchmark_trains_each_on_a_time_budget_and_tabulates():
