@@ -59,15 +59,16 @@ register_dataset(DatasetSpec(
     description="N(4, 1.25^2)",
     loader=_toy_loader(lambda rng, n: GAUSSIAN_1D_MEAN + GAUSSIAN_1D_STD * rng.standard_normal((n, 1))),
     evaluate=functools.partial(normal_1d_statistics, mean=GAUSSIAN_1D_MEAN, std=GAUSSIAN_1D_STD)))
-register_dataset(DatasetSpec(
-    name="ring8", kind="toy", grid_samples=2000, element_shape=(2,), num_examples=POOL_SIZE,
-    description="8 Gaussians on the unit circle, std 0.01",
-    loader=_toy_loader(lambda rng, n: _mixture(rng, n, ring8_modes(), RING8_STD)),
-    evaluate=functools.partial(mixture_statistics, modes=ring8_modes(), std=RING8_STD),
-    eval_samples=MIXTURE_EVAL_SAMPLES))
-register_dataset(DatasetSpec(
-    name="grid25", kind="toy", grid_samples=2000, element_shape=(2,), num_examples=POOL_SIZE,
-    description="25 Gaussians on {-4,-2,0,2,4}^2, std 0.05",
-    loader=_toy_loader(lambda rng, n: _mixture(rng, n, grid25_modes(), GRID25_STD)),
-    evaluate=functools.partial(mixture_statistics, modes=grid25_modes(), std=GRID25_STD),
-    eval_samples=MIXTURE_EVAL_SAMPLES))
+
+
+def _register_mixture(name, description, modes, std):
+    register_dataset(DatasetSpec(
+        name=name, kind="toy", grid_samples=2000, element_shape=(2,), num_examples=POOL_SIZE,
+        description=description,
+        loader=_toy_loader(lambda rng, n: _mixture(rng, n, modes, std)),
+        evaluate=functools.partial(mixture_statistics, modes=modes, std=std),
+        eval_samples=MIXTURE_EVAL_SAMPLES))
+
+
+_register_mixture("ring8", "8 Gaussians on the unit circle, std 0.01", ring8_modes(), RING8_STD)
+_register_mixture("grid25", "25 Gaussians on {-4,-2,0,2,4}^2, std 0.05", grid25_modes(), GRID25_STD)
