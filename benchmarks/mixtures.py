@@ -172,14 +172,14 @@ def main(argv):
     drawn = _recorded_samples(FLAGS.out) if FLAGS.resume else {}
     for dataset in FLAGS.datasets:
         for model in FLAGS.models:
-            key, new_samples = f"{model} {dataset}", []
-            recorded = measured.get((model, dataset), ())
+            pair, key, new_samples = (model, dataset), f"{model} {dataset}", []
+            recorded = measured.get(pair, ())
             if FLAGS.pictures and key not in drawn:  # seed 0 is trained again, to be drawn
                 recorded = [r for r in recorded if r.get("seed") != 0]
 
-            def write(results, key=key, new_samples=new_samples):
+            def write(results, pair=pair, key=key, new_samples=new_samples):
                 # Written after each trial: a long run stopped part-way keeps what it measured.
-                measured[tuple(key.rsplit(" ", 1))] = results
+                measured[pair] = results
                 emit(table(measured, FLAGS.trials), FLAGS.out,
                      {f"{m} {d}": figures for (m, d), figures in measured.items()})
                 if new_samples:

@@ -10,7 +10,10 @@ OPTIMIZERS = ("adam", "rmsprop", "sgd")
 LR_DECAYS = (None, "linear", "linear_second_half")
 STRATEGIES = ("none", "mirrored", "multiworker")
 PRECISIONS = ("float32", "bfloat16", "float16")
-# Normalization of the DCGAN discriminator's hidden layers (see zoo.networks).
+# Normalization of the DCGAN discriminator's hidden layers. Batch norm (the DCGAN paper's)
+# couples the examples of a batch, which breaks per-example input gradients: the WGAN-GP
+# critic uses layer norm instead (Gulrajani et al. 2017), and spectrally normalized
+# discriminators none (Miyato et al. 2018).
 D_NORMALIZATIONS = ("batch", "layer", "none")
 # How D's and G's updates follow each other within a step (see BaseGAN's `updates`).
 UPDATES = ("alternating", "simultaneous")

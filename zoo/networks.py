@@ -21,10 +21,6 @@ from zoo.errors import ZooError
 from zoo.layers import (dcgan_init, Maxout, MinibatchStdDev, batch_norm, down_block, normalized,
                         up_block)
 
-# Normalization of the DCGAN discriminator's hidden layers (zoo.choices.D_NORMALIZATIONS).
-# Batch norm (the DCGAN paper's) couples the examples of a batch, which breaks per-example
-# input gradients: the WGAN-GP critic uses layer norm instead (Gulrajani et al. 2017), and
-# spectrally normalized discriminators none (Miyato et al. 2018).
 JOINT_HIDDEN_UNITS = 256  # the hidden layer joining an image and what goes with it
 
 

@@ -27,16 +27,15 @@ from zoo import memory, recovery, run_folder
 from zoo.callbacks import QUALITY_SEED, run_callbacks
 from zoo.checks import (check_choice, check_fraction, check_positive, check_positive_int,
                         check_seed)
+from zoo.choices import LR_DECAYS, OPTIMIZERS, PRECISIONS, STRATEGIES
 from zoo.data import DataSource, first_test_pairs, training_batches
 from zoo.errors import ZooError
 from zoo.metrics.quality import evaluator_for, translation_evaluator_for
-from zoo.choices import LR_DECAYS, OPTIMIZERS, PRECISIONS, STRATEGIES
 from zoo.optimizers import make_optimizer
 from zoo.registry import find_preset, get_dataset, get_model_class, get_preset, list_models
 from zoo.remedies import REMEDIES
 from zoo.saving import FINAL_MODEL_DIR, model_arguments, save
 from zoo.serving import export
-
 
 
 @dataclasses.dataclass
