@@ -238,4 +238,4 @@ def test_one_configuration_is_recommended_against_mode_collapse_on_each_mixture(
         preset = zoo.get_preset(name)
         assert preset.model_kwargs["r1_gamma"] == 1.0
         assert preset.train["lr_decay"] == "linear" and preset.train["g_lr"] == 1e-3
-        assert preset.train["epochs"] * preset.train["steps_per_epoch"] == 80_000
+        assert preset.train["epochs"] * preset.train["steps_per_epoch"] == 120_000

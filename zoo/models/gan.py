@@ -79,10 +79,10 @@ for _suffix, _remedy in MIXTURE_REMEDIES.items():
 
 # The zoo's recommendation against mode collapse on the mixtures: the R1 penalty on D (Mescheder
 # et al. 2018) with ten times PacGAN's learning rate, Adam's beta_1 at 0.5, decayed linearly
-# to 0 over 80,000 generator steps on both mixtures (a fifth of PacGAN's; the samples keep
-# sharpening with length), chosen from the search in docs/mode_collapse.md.
+# to 0 over 120,000 generator steps on both mixtures (under a third of PacGAN's; the samples
+# keep sharpening with length), chosen from the search in docs/mode_collapse.md.
 register_mixture_presets(
     "gan", dict(_MIXTURE_GAN, r1_gamma=1.0),
-    dict(g_lr=1e-3, d_lr=1e-3, beta_1=0.5, lr_decay="linear", epochs=320),
+    dict(g_lr=1e-3, d_lr=1e-3, beta_1=0.5, lr_decay="linear", epochs=480),
     paper="Goodfellow et al. 2014, arXiv:1406.2661; Mescheder et al. 2018, arXiv:1801.04406 (R1)",
     suffix="_r1_decay", metadata=dict(recommended=True))
