@@ -170,6 +170,7 @@ def main(argv):
         check_writable_dir("--pictures", FLAGS.pictures)
     measured = _recorded(FLAGS.out) if FLAGS.resume else {}
     drawn = _recorded_samples(FLAGS.out) if FLAGS.resume else {}
+    kept = dict(measured)  # what the file holds: measured, and recorded trials past --trials
     for dataset in FLAGS.datasets:
         for model in FLAGS.models:
             pair, key, new_samples = (model, dataset), f"{model} {dataset}", []
@@ -177,11 +178,15 @@ def main(argv):
             if FLAGS.pictures and key not in drawn:  # seed 0 is trained again, to be drawn
                 recorded = [r for r in recorded if r.get("seed") != 0]
 
-            def write(results, pair=pair, key=key, new_samples=new_samples):
+            beyond = [r for r in recorded if r.get("seed", -1) >= FLAGS.trials]
+
+            def write(results, pair=pair, key=key, new_samples=new_samples, beyond=beyond):
                 # Written after each trial: a long run stopped part-way keeps what it measured.
+                # Recorded trials past --trials stay in the file, out of this run's table.
                 measured[pair] = results
+                kept[pair] = results + beyond
                 emit(table(measured, FLAGS.trials), FLAGS.out,
-                     {f"{m} {d}": figures for (m, d), figures in measured.items()})
+                     {f"{m} {d}": figures for (m, d), figures in kept.items()})
                 if new_samples:
                     drawn[key] = new_samples[0]
                     _write_samples(FLAGS.out, drawn)

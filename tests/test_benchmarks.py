@@ -63,6 +63,10 @@ def test_mixtures_cli_resume_runs_only_missing_trials_and_keeps_other_rows(tmp_p
     recorded = {"gan grid25": [{"seed": 0, "modes": 3, "high_quality": 0.5, "reverse_kl": 1.0,
                                 "seconds": 1, "cpu_seconds": 1, "generator_steps": 7,
                                 "batch_size": 100, "jit_compile": True}]}
+    # A trial past --trials, as a longer run of the same configuration recorded it.
+    seed_1 = dict(recorded["gan grid25"][0], seed=1,
+                  **mixtures._trial_settings("gan", "ring8", epochs=1, jit_compile=True))
+    recorded["gan ring8"] = [seed_1]
     (tmp_path / "mix.json").write_text(json.dumps(recorded))
     done = subprocess.run([sys.executable, "-m", "benchmarks.mixtures", "--models=gan",
                            "--datasets=ring8", "--trials=1", "--epochs=1", f"--out={out}",
@@ -70,7 +74,8 @@ def test_mixtures_cli_resume_runs_only_missing_trials_and_keeps_other_rows(tmp_p
     assert done.returncode == 0, done.stderr[-2000:]
     written = json.loads((tmp_path / "mix.json").read_text())
     assert written["gan grid25"] == recorded["gan grid25"]  # not asked for, not lost
-    assert [r["seed"] for r in written["gan ring8"]] == [0]
+    assert [r["seed"] for r in written["gan ring8"]] == [0, 1]  # seed 1 kept, not shown:
+    assert re.search(r"\| gan \(ours\) \| ring8 \|[^\n]*\| 1 \| ", out.read_text())
     assert "| gan (ours) | grid25 | 3.0 / 25 | 50.0 |" in out.read_text()
     refused = subprocess.run([sys.executable, "-m", "benchmarks.mixtures", "--resume"],
                              cwd=REPO, capture_output=True, text=True)
