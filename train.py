@@ -84,6 +84,10 @@ flags.DEFINE_integer("labelled_examples", None, "sgan: how many training labels 
                      lower_bound=1)
 flags.DEFINE_integer("labelled_seed", None, "sgan: the seed that draws its labelled examples "
                      "(default: --seed)", lower_bound=0)
+flags.DEFINE_integer("clusters", None, "clustered_gan: the k of k-means, the clusters of the "
+                     "training images it is conditioned on", lower_bound=2)
+flags.DEFINE_integer("cluster_seed", None, "clustered_gan: the seed of its k-means",
+                     lower_bound=0)
 flags.DEFINE_float("ema_decay", None, "keep a moving average of the generator's weights with this "
                    "decay (e.g. 0.999; 0: none): samples, evaluation, the saved model and the "
                    "export use it")
@@ -101,7 +105,7 @@ OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d
              "rollback_lr_factor", "optimizer", "lr_decay", "beta_1", "beta_2", "time_budget",
              "log_every_steps", "d_normalization",
              "base_filters", "generator_filters", "discriminator", "mismatch_weight",
-             "labelled_examples", "labelled_seed", "feature_weight", "updates", "ema_decay",
+             "labelled_examples", "labelled_seed", "clusters", "cluster_seed", "feature_weight", "updates", "ema_decay",
              *REMEDIES)
 
 

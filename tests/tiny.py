@@ -18,6 +18,7 @@ TINY_CONFIGS = {
     "cgan": dict(_TINY_IMAGES, num_classes=3),
     "acgan": dict(_TINY_IMAGES, num_classes=3),
     "infogan": dict(_TINY_IMAGES, categories=3, continuous=2),
+    "clustered_gan": dict(_TINY_IMAGES, clusters=3),
     "stackgan": dict(_TINY_IMAGES, num_classes=3, condition_dim=2, embedding_dim=4,
                      stage_one_filters=8, stage_two_filters=8, residual_blocks=1),
     "cyclegan": dict(image_shape=(16, 16, 3), generator_filters=4, discriminator_filters=4,

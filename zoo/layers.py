@@ -215,3 +215,44 @@ def residual_block(x, filters):
     h = ReflectionPadding2D(1)(h)
     h = instance_norm()(layers.Conv2D(filters, 3, kernel_initializer=dcgan_init())(h))
     return layers.Add()([x, h])
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ClusterDraw(layers.Layer):
+    """The cluster of each noise vector, drawn in the training data's cluster shares by
+    inverse transform sampling: the prior's CDF of z's first coordinate (uniform on (0, 1)
+    when z follows the prior) read against the clusters' cumulative shares.
+
+    The cumulative shares are a non-trainable weight, set from the data before training
+    (`set_shares`) and saved with the generator; equal shares until then."""
+
+    def __init__(self, num_clusters, latent_distribution="normal", **kwargs):
+        super().__init__(**kwargs)
+        self.num_clusters = int(num_clusters)
+        self.latent_distribution = latent_distribution
+
+    def build(self, input_shape):
+        equal = [(j + 1) / self.num_clusters for j in range(self.num_clusters)]
+        self.cumulative_shares = self.add_weight(
+            shape=(self.num_clusters,), initializer=keras.initializers.Constant(equal),
+            trainable=False, name="cumulative_shares")
+
+    def set_shares(self, shares):
+        cumulative = ops.cumsum(ops.convert_to_tensor(shares, "float32"))
+        self.cumulative_shares.assign(cumulative / cumulative[-1])
+
+    def call(self, z):
+        first = z[:, 0]
+        if self.latent_distribution == "uniform":  # U(-1, 1)
+            u = (first + 1.0) / 2.0
+        else:
+            u = 0.5 * (1.0 + ops.erf(first / 2.0 ** 0.5))
+        index = ops.searchsorted(self.cumulative_shares, u, side="right")
+        return ops.cast(ops.minimum(index, self.num_clusters - 1), "int32")
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],)
+
+    def get_config(self):
+        return {**super().get_config(), "num_clusters": self.num_clusters,
+                "latent_distribution": self.latent_distribution}
