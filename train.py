@@ -105,7 +105,8 @@ OVERRIDES = ("epochs", "steps_per_epoch", "batch_size", "latent_dim", "g_lr", "d
              "rollback_lr_factor", "optimizer", "lr_decay", "beta_1", "beta_2", "time_budget",
              "log_every_steps", "d_normalization",
              "base_filters", "generator_filters", "discriminator", "mismatch_weight",
-             "labelled_examples", "labelled_seed", "clusters", "cluster_seed", "feature_weight", "updates", "ema_decay",
+             "labelled_examples", "labelled_seed", "clusters", "cluster_seed", "feature_weight",
+             "updates", "ema_decay",
              *REMEDIES)
 
 

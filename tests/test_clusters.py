@@ -98,3 +98,13 @@ def test_clusters_are_set_with_clusters_not_num_classes():
         clustered_gan(cluster_seed=-1)
     config = clustered_gan(clusters=4).get_config()
     assert config["clusters"] == 4 and "num_classes" not in config
+
+
+def test_fit_before_the_clusters_are_found_is_refused():
+    images, _ = blob_images()
+    gan = clustered_gan()
+    gan.compile()
+    with pytest.raises(ZooError, match="call initialize_from_data"):
+        gan.fit(images, batch_size=8, epochs=1, verbose=0)
+    gan.initialize_from_data(tf.data.Dataset.from_tensor_slices(images).batch(32))
+    assert np.isfinite(gan.fit(images, batch_size=8, epochs=1, verbose=0).history["d_loss"][-1])

@@ -18,7 +18,7 @@ import keras
 
 import zoo
 from conftest import two_replica_strategy
-from tiny import DETERMINISTIC, TINY_CONFIGS, tiny_batch, trained_networks
+from tiny import DETERMINISTIC, TINY_CONFIGS, found_clusters, tiny_batch, trained_networks
 
 MINIBATCH = 8  # examples per discriminator update, across both replicas
 
@@ -129,6 +129,7 @@ def _compare_two_replicas_with_one_device(name, extra, steps=2):
     batch = tf.nest.map_structure(
         lambda a: a.astype("float64") if a.dtype.kind == "f" else a,
         tiny_batch(reference, size=steps * MINIBATCH * d_steps, seed=1))
+    found_clusters(reference, batch)
     with two_replica_strategy().scope():
         mirrored = _with_global_batch_noise(zoo.create(name, **kwargs))
     mirrored.set_weights(reference.get_weights())

@@ -11,7 +11,7 @@ import tensorflow as tf
 import zoo
 from conftest import two_replica_strategy
 from poison import PoisonGenerator
-from tiny import TINY_CONFIGS, tiny_batch
+from tiny import TINY_CONFIGS, found_clusters, tiny_batch
 from zoo import callbacks, recovery, run_folder, saving, training
 from zoo.core.averaging import WARMUP_OFFSET
 from zoo.serving import export
@@ -40,7 +40,7 @@ def _trained(name="dcgan", steps=STEPS, callbacks=(), **kwargs):
         batch = tf.nest.map_structure(lambda a: a.astype("float64") if a.dtype.kind == "f" else a,
                                       batch)
     data = tf.data.Dataset.from_tensor_slices(batch).batch(8 * gan.minibatches_per_step)
-    gan.fit(data, epochs=1, verbose=0, callbacks=list(callbacks))
+    found_clusters(gan, batch).fit(data, epochs=1, verbose=0, callbacks=list(callbacks))
     return gan
 
 

@@ -14,16 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.errors import ZooError
-
-
-def squared_distances(points, centres):
-    """[n, k] squared Euclidean distances (numpy or tensors), by the expanded product."""
-    if isinstance(points, np.ndarray):
-        return ((points ** 2).sum(1, keepdims=True) - 2.0 * points @ centres.T
-                + (centres ** 2).sum(1))
-    return (tf.reduce_sum(points ** 2, 1, keepdims=True)
-            - 2.0 * tf.matmul(points, centres, transpose_b=True)
-            + tf.reduce_sum(centres ** 2, 1))
+from zoo.metrics.distances import squared_distances
 
 
 def _kmeans_plus_plus(points, k, rng):
@@ -45,10 +36,10 @@ def kmeans(points, k, seed=0, iterations=40):
         raise ZooError(f"clusters must lie in [2, {len(points)}] (the examples to cluster), got {k}")
     centres = _kmeans_plus_plus(points, k, np.random.default_rng(seed))
     for _ in range(iterations):
-        assignment = squared_distances(points, centres).argmin(1)
+        assignment = squared_distances(points, centres).numpy().argmin(1)
         centres = np.stack([points[assignment == j].mean(0) if (assignment == j).any()
                             else centres[j] for j in range(k)])
-    assignment = squared_distances(points, centres).argmin(1)
+    assignment = squared_distances(points, centres).numpy().argmin(1)
     return centres.astype(np.float32), assignment
 
 

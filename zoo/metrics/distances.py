@@ -1,10 +1,12 @@
 """Distances between two sets of features: Fréchet (FID), kernel (KID), precision and recall.
 
-Plain numpy on (N, D) arrays, so that any feature extractor works: the zoo's classifier for
-digits, Inception-v3 for photographs.
+Numpy (N, D) arrays in, numbers out, so that any feature extractor works: the zoo's
+classifier for digits, Inception-v3 for photographs. Pairwise distances are one TensorFlow
+function, shared with the clusters' labelling inside the training step (zoo.core.clusters).
 """
 
 import numpy as np
+import tensorflow as tf
 
 from zoo.errors import ZooError
 
@@ -66,15 +68,18 @@ def kernel_distance(features_a, features_b, subsets=10, subset_size=1000, seed=0
     return float(np.mean(estimates)), float(np.std(estimates))
 
 
-def _squared_distances(x, y):
-    return np.maximum((x * x).sum(1)[:, None] + (y * y).sum(1)[None, :] - 2.0 * x @ y.T, 0.0)
+def squared_distances(x, y):
+    """[n, m] squared Euclidean distances between the rows of x and of y (arrays or tensors;
+    a tensor out), by the expanded product, clamped at 0 against its rounding."""
+    return tf.maximum(tf.reduce_sum(x * x, 1, keepdims=True) + tf.reduce_sum(y * y, 1)
+                      - 2.0 * tf.matmul(x, y, transpose_b=True), 0.0)
 
 
 def _kth_neighbour_radii(x, k, block=2000):
     """Squared distance from each row of x to its k-th nearest other row."""
     radii = np.empty(len(x))
     for start in range(0, len(x), block):
-        d = _squared_distances(x[start:start + block], x)
+        d = squared_distances(x[start:start + block], x).numpy()
         # Column k of the sorted row: column 0 is the point itself at distance 0.
         radii[start:start + block] = np.partition(d, k, axis=1)[:, k]
     return radii
@@ -84,7 +89,7 @@ def _share_inside(points, centres, radii, block=2000):
     """Share of `points` inside at least one ball (centre, squared radius)."""
     inside = 0
     for start in range(0, len(points), block):
-        d = _squared_distances(points[start:start + block], centres)
+        d = squared_distances(points[start:start + block], centres).numpy()
         inside += int(np.any(d <= radii[None, :], axis=1).sum())
     return inside / len(points)
 

@@ -84,6 +84,14 @@ class ClusteredGAN(CGAN):
         self.centres.assign(centres)
         self.cluster_draw.set_shares(np.bincount(assignment, minlength=self.num_classes))
 
+    def fit(self, *args, **kwargs):
+        """keras fit, once the clusters are found: all-zero centres would label every
+        example as cluster 0 and train an unconditional model unseen."""
+        if not np.any(keras.ops.convert_to_numpy(self.centres)):
+            raise ZooError("clustered_gan has no clusters yet: call "
+                           "initialize_from_data(dataset) before fit (train.py does)")
+        return super().fit(*args, **kwargs)
+
     def examples_of(self, data):
         return ZooModel.real_batch(self, data)
 
