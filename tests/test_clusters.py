@@ -108,3 +108,26 @@ def test_fit_before_the_clusters_are_found_is_refused():
         gan.fit(images, batch_size=8, epochs=1, verbose=0)
     gan.initialize_from_data(tf.data.Dataset.from_tensor_slices(images).batch(32))
     assert np.isfinite(gan.fit(images, batch_size=8, epochs=1, verbose=0).history["d_loss"][-1])
+
+
+@pytest.mark.parametrize("distribution", ["normal", "uniform"])
+def test_noise_moved_into_a_band_draws_that_cluster(distribution):
+    draw = ClusterDraw(3, distribution)
+    draw.build((None, 4))
+    draw.set_shares(SHARES)
+    clusters = tf.constant(np.arange(300) % 3, tf.int32)
+    z = tf.random.stateless_normal((300, 4), seed=(1, 2))
+    for position in (0.05, 0.5, 0.95):
+        moved = draw.noise_of(clusters, z, tf.fill((300,), position))
+        np.testing.assert_array_equal(draw(moved), clusters)
+        np.testing.assert_array_equal(moved[:, 1:], z[:, 1:])
+
+
+def test_the_fakes_in_training_take_the_real_batch_clusters():
+    images, kinds = blob_images()
+    gan = clustered_gan()
+    gan.initialize_from_data(tf.data.Dataset.from_tensor_slices(images).batch(32))
+    real = gan.real_batch(tf.constant(images))
+    fakes, clusters = gan.fake_batch(real)
+    np.testing.assert_array_equal(clusters, real[1])
+    assert fakes.shape == images.shape

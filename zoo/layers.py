@@ -250,6 +250,20 @@ class ClusterDraw(layers.Layer):
         index = ops.searchsorted(self.cumulative_shares, u, side="right")
         return ops.cast(ops.minimum(index, self.num_clusters - 1), "int32")
 
+    def noise_of(self, clusters, z, position):
+        """`z` with its first coordinate moved into each cluster's band of the prior, so that
+        the draw gives `clusters`: `position` in (0, 1) says where in the band (the inverse of
+        `call`; keep it off 0 and 1 so that rounding cannot cross into a neighbour)."""
+        upper = self.cumulative_shares
+        lower = ops.concatenate([ops.zeros((1,)), upper[:-1]])
+        low, high = ops.take(lower, clusters), ops.take(upper, clusters)
+        u = low + (high - low) * ops.cast(position, upper.dtype)
+        if self.latent_distribution == "uniform":
+            first = 2.0 * u - 1.0
+        else:
+            first = 2.0 ** 0.5 * ops.erfinv(2.0 * u - 1.0)
+        return ops.concatenate([ops.cast(first, z.dtype)[:, None], z[:, 1:]], axis=1)
+
     def compute_output_shape(self, input_shape):
         return (input_shape[0],)
 

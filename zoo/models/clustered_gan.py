@@ -17,6 +17,7 @@ DCGAN's, benchmarks/results/cause_dcgan_mnist.md); the draw of a cluster is the 
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from zoo.core.adversarial import batch_size_of
 from zoo.checks import check_positive_int, check_seed
@@ -101,8 +102,15 @@ class ClusteredGAN(CGAN):
         return images, nearest_centre(images, self.centres)
 
     def fake_batch(self, real, training=True):
-        z = self.sample_latent(batch_size_of(real))
-        return self.generator(z, training=training), self.cluster_draw(z)
+        """Fakes of the real batch's clusters, as cgan's fakes take the real batch's labels:
+        each noise vector's first coordinate is drawn inside its cluster's band (its middle
+        90%), so the generator's own draw picks that cluster. The probe this model stands for
+        trained so; fakes whose clusters were drawn apart from the real batch's collapsed
+        within their clusters (benchmarks/results/cluster_conditioning_mnist.md)."""
+        clusters = real[1]
+        position = self.noise.uniform(tf.shape(clusters), minval=0.05, maxval=0.95)
+        z = self.cluster_draw.noise_of(clusters, self.sample_latent(batch_size_of(real)), position)
+        return self.generator(z, training=training), clusters
 
     # ----------------------------------------------------------------- sampling
     # From noise alone, as an unconditional model.
