@@ -36,8 +36,9 @@ def shipped_presets():
 
 def _walks(preset):
     """Whether the card shows a latent walk: the models whose generator maps z to an image
-    (not a conditional one, whose rows are classes, nor the RBM, which samples by Gibbs)."""
-    return preset.model in ("gan", "dcgan", "vae")
+    (not a conditional one, whose rows are classes, nor the RBM, which samples by Gibbs).
+    clustered_gan's walk crosses clusters where its first noise coordinate crosses a band."""
+    return preset.model in ("gan", "dcgan", "clustered_gan", "vae")
 
 
 def _settings(preset):
