@@ -13,7 +13,8 @@ import zoo
 from tests.conftest import REPO, horse2zebra_folder, needs_horse2zebra, needs_mnist
 from tiny import TINY_CONFIGS
 
-SHIPPED = ["cgan_mnist", "clustered_gan_mnist", "dcgan_mnist", "gan_mnist", "rbm_mnist", "vae_mnist"]
+SHIPPED = ["cgan_mnist", "clustered_gan_mnist", "dcgan_mnist", "gan_mnist", "rbm_mnist",
+           "vae_mnist"]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
