@@ -134,8 +134,9 @@ register_preset(Preset(
         hardware="2 CPU cores (no GPU): 20 epochs in about 109 minutes on one thread, beside "
                  "another run",
         limits="Trained on its clusters, which are pixel k-means (purity 0.875): no labels, and "
-               "no way to ask for a digit. The k-means centres are not shipped, so fit on the "
-               "loaded preset is refused; train again from the command. Recall 0.715 (real digits: "
-               "0.884). One seed's run.",
+               "no way to ask for a digit. Its k-means centres are not shipped: fit on the loaded "
+               "preset refuses until initialize_from_data finds clusters again, whose numbering "
+               "need not match the generator's; to train, run the command. Recall 0.715 (real "
+               "digits: 0.884). One seed's run.",
         scores=dict(classifier_fid=3.965, kid=0.802, precision=0.834, recall=0.715,
                     classes_present=10, class_entropy=2.300, confident_share=0.968))))
